@@ -1,0 +1,402 @@
+"""The transport: one ``requests.Session`` per client, and the one place where
+``requests``/``urllib3`` exceptions become copilot_sdk errors.
+
+Thread-safe: a :class:`Transport` is shared by every thread of a client. Its
+``requests.Session`` is only used for ``request()`` (safe for concurrent use when
+no per-call state lives on the session: cookies are disabled, proxies are resolved
+here once per host and passed per call). The proxy cache is guarded by
+``self._lock``.
+
+Abort: a request made with a :class:`CancelToken` registers "shut this socket" on
+the token for the connection it uses, from the moment urllib3 takes it from the pool
+until the response is closed. ``shutdown(SHUT_RDWR)`` wakes a read blocked in
+another thread (closing the response does not reliably), so abort stops a request
+that is waiting for headers or in the middle of a stream.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import os
+import socket
+import threading
+import urllib.parse
+import urllib.request
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
+
+import attrs
+import requests
+import requests.adapters
+from requests.cookies import cookiejar_from_dict
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ReadTimeoutError
+
+from ._cancel import CancelToken
+from ._retry import parse_retry_after
+from .errors import (
+    AbortedError,
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    ConfigurationError,
+    status_error,
+)
+
+logger = logging.getLogger("copilot_sdk.http")
+
+__all__ = ["HTTPResponse", "Timeouts", "Transport", "is_loopback_url"]
+
+_local = threading.local()
+
+
+@attrs.frozen(kw_only=True)
+class Timeouts:
+    """Seconds: to connect, to wait for a non-streamed reply, between stream chunks."""
+
+    connect: float = 10.0
+    read: float = 600.0
+    stream_idle: float = 60.0
+
+
+def _current_token() -> Optional[CancelToken]:
+    return getattr(_local, "token", None)
+
+
+def _shutdown(conn: HTTPConnection) -> None:
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        # socket.socket.shutdown, not SSLSocket.shutdown: the latter drops the SSL
+        # object under a reader in another thread; this just ends the TCP stream.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _CancellableConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        token = _current_token()
+        if token is not None and token.cancelled:
+            self.close()
+            raise AbortedError("the turn was aborted while connecting")
+
+
+class _CancellableHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        token = _current_token()
+        if token is not None and token.cancelled:
+            self.close()
+            raise AbortedError("the turn was aborted while connecting")
+
+
+class _CancellablePoolMixin:
+    def _get_conn(self, timeout: Optional[float] = None) -> Any:
+        conn = super()._get_conn(timeout)  # type: ignore[misc]
+        token = _current_token()
+        if token is not None:
+            _local.removers.append(token.add_callback(lambda: _shutdown(conn)))
+        return conn
+
+
+class _HTTPPool(_CancellablePoolMixin, HTTPConnectionPool):
+    ConnectionCls = _CancellableConnection
+
+
+class _HTTPSPool(_CancellablePoolMixin, HTTPSConnectionPool):
+    ConnectionCls = _CancellableHTTPSConnection
+
+
+_POOL_CLASSES = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _Adapter(requests.adapters.HTTPAdapter):
+    """Pools sized to the client's workers; no urllib3 retries (tenacity is the one
+    retry layer); connections that can be shut from another thread."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if hasattr(manager, "pool_classes_by_scheme"):
+            manager.pool_classes_by_scheme = _POOL_CLASSES
+        return manager
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for URLs whose host is localhost or a loopback address."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class HTTPResponse:
+    """A successful (2xx) response. Close it, or read it to the end.
+
+    Not thread-safe: one reader. ``close()`` may be called from any thread.
+    """
+
+    def __init__(self, response: requests.Response, release: Callable[[], None]) -> None:
+        self._response = response
+        self._release = release
+        self.status_code = response.status_code
+        self.headers: Mapping[str, str] = response.headers
+        self.url = response.url
+
+    def json(self) -> Any:
+        """The body as JSON; APIResponseValidationError if it is not JSON."""
+        try:
+            body = self._read_all()
+        finally:
+            self.close()
+        try:
+            return json.loads(body)
+        except ValueError as exc:
+            raise APIResponseValidationError(
+                f"the reply from {self.url} is not JSON: {body[:200]!r}", url=self.url
+            ) from exc
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The body as it arrives, chunk by chunk, to its real end (so the connection
+        goes back to the pool). Errors become APIConnectionError/APITimeoutError."""
+        raw = self._response.raw
+        try:
+            if raw.chunked and raw.supports_chunked_reads():
+                chunks = raw.stream(None, decode_content=True)
+                while True:
+                    with _translate(self.url):
+                        chunk = next(chunks, None)
+                    if chunk is None:
+                        return
+                    if chunk:
+                        yield chunk
+            else:
+                while True:
+                    with _translate(self.url):
+                        chunk = raw.read1(65536, decode_content=True)
+                    if not chunk:
+                        return
+                    yield chunk
+        finally:
+            self.close()
+
+    def _read_all(self) -> bytes:
+        with _translate(self.url):
+            return self._response.content
+
+    def close(self) -> None:
+        try:
+            self._response.close()
+        finally:
+            self._release()
+
+
+class _translate:
+    """Context manager mapping requests/urllib3 errors to ours (the only place)."""
+
+    def __init__(self, url: str, token: Optional[CancelToken] = None) -> None:
+        self.url = url
+        self.token = token if token is not None else _current_token()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> bool:
+        if exc is None or isinstance(exc, (AbortedError, GeneratorExit)):
+            return False
+        if self.token is not None and self.token.cancelled:
+            raise AbortedError("the turn was aborted") from exc
+        if isinstance(exc, (requests.Timeout, ReadTimeoutError)) or (
+            isinstance(exc, requests.ConnectionError)
+            and exc.args
+            and isinstance(exc.args[0], ReadTimeoutError)
+        ):
+            raise APITimeoutError(f"timed out talking to {self.url}", url=self.url) from exc
+        if isinstance(exc, (requests.RequestException, OSError)) or _is_urllib3_error(exc):
+            raise APIConnectionError(
+                f"connection to {self.url} failed: {type(exc).__name__}", url=self.url
+            ) from exc
+        return False
+
+
+def _is_urllib3_error(exc: BaseException) -> bool:
+    return type(exc).__module__.startswith(("urllib3", "http.client"))
+
+
+def _excerpt(response: requests.Response) -> str:
+    try:
+        text = response.text
+    except Exception:  # an undecodable body must not hide the status
+        return ""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text[:500]
+    if isinstance(parsed, dict):
+        err = parsed.get("error", parsed)
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            return err["message"][:500]
+        if isinstance(err, str):
+            return err[:500]
+        if isinstance(parsed.get("message"), str):
+            return str(parsed["message"])[:500]
+    return text[:500]
+
+
+class Transport:
+    """Sends HTTP requests with timeouts; knows nothing of sessions or wire formats.
+
+    Args:
+        max_workers: how many requests may run at once (the pool size).
+        timeouts: connect/read/stream-idle timeouts.
+        allow_insecure_http: allow plain http:// to hosts other than loopback.
+        user_agent: the User-Agent header.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_workers: int,
+        timeouts: Timeouts,
+        allow_insecure_http: bool = False,
+        user_agent: str = "copilot_sdk",
+    ) -> None:
+        self.timeouts = timeouts
+        self.allow_insecure_http = allow_insecure_http
+        self._session = requests.Session()
+        # Environment settings are resolved once, here, not on every request.
+        self._session.trust_env = False
+        self._session.cookies = cookiejar_from_dict({})
+        self._session.headers = requests.structures.CaseInsensitiveDict(
+            {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"}
+        )
+        self._verify: Any = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+        adapter = _Adapter(pool_connections=8, pool_maxsize=max(max_workers, 1) + 4, max_retries=0)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+        self._env_proxies = urllib.request.getproxies()
+        self._lock = threading.Lock()
+        self._proxy_cache: dict[Tuple[str, str], dict[str, str]] = {}  # guarded by self._lock
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        parts = urllib.parse.urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        with self._lock:
+            cached = self._proxy_cache.get(key)
+        if cached is not None:
+            return cached
+        if not self._env_proxies or urllib.request.proxy_bypass(parts.hostname or ""):
+            proxies: dict[str, str] = {}
+        else:
+            proxy = self._env_proxies.get(parts.scheme) or self._env_proxies.get("all")
+            proxies = {parts.scheme: proxy} if proxy else {}
+        with self._lock:
+            self._proxy_cache[key] = proxies
+        return proxies
+
+    def check_url(self, url: str) -> None:
+        """Raise ConfigurationError for a plain-http URL that is not allowed."""
+        scheme = urllib.parse.urlsplit(url).scheme
+        if scheme == "https":
+            return
+        if scheme != "http":
+            raise ConfigurationError(f"unsupported URL scheme in {url!r}: use https://")
+        if not self.allow_insecure_http and not is_loopback_url(url):
+            raise ConfigurationError(
+                f"refusing plain http:// to {url!r}: credentials would travel unencrypted; "
+                "use https://, a loopback host, or CopilotClient(allow_insecure_http=True)"
+            )
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        json_body: Any = None,
+        data: Optional[Mapping[str, str]] = None,
+        params: Optional[Mapping[str, str]] = None,
+        stream: bool = False,
+        cancel: Optional[CancelToken] = None,
+        what: str = "",
+    ) -> HTTPResponse:
+        """Send one request; return the 2xx response or raise our error.
+
+        Args:
+            what: who is calling, for error messages (e.g. "openai provider").
+            stream: read the body incrementally; the read timeout is then the
+                stream idle timeout (between chunks, and for the first byte).
+        """
+        self.check_url(url)
+        if cancel is not None and cancel.cancelled:
+            raise AbortedError("the turn was aborted")
+        read_timeout = self.timeouts.stream_idle if stream else self.timeouts.read
+        _local.token = cancel
+        _local.removers = []
+        removers: List[Callable[[], None]] = _local.removers
+        try:
+            with _translate(url, cancel):
+                response = self._session.request(
+                    method,
+                    url,
+                    headers=dict(headers or {}),
+                    json=json_body,
+                    data=data,
+                    params=params,
+                    stream=True,
+                    timeout=(self.timeouts.connect, read_timeout),
+                    proxies=self._proxies_for(url),
+                    verify=self._verify,
+                    allow_redirects=False if method != "GET" else True,
+                )
+        except BaseException:
+            _release(removers)
+            raise
+        finally:
+            _local.token = None
+            _local.removers = []
+        logger.debug("%s %s -> %d", method, _strip_query(url), response.status_code)
+        if response.status_code >= 400 or response.status_code < 200:
+            try:
+                with _translate(url, cancel):
+                    excerpt = _excerpt(response)
+            finally:
+                response.close()
+                _release(removers)
+            prefix = f"{what}: " if what else ""
+            reason = response.reason or ""
+            message = f"{prefix}{response.status_code} {reason} from {method} {_strip_query(url)}"
+            if excerpt:
+                message += f": {excerpt}"
+            raise status_error(
+                response.status_code,
+                message,
+                url=_strip_query(url),
+                request_id=response.headers.get("x-request-id")
+                or response.headers.get("request-id")
+                or response.headers.get("x-github-request-id"),
+                body=excerpt,
+                retry_after=parse_retry_after(response.headers),
+            )
+        return HTTPResponse(response, lambda: _release(removers))
+
+    def close(self) -> None:
+        self._session.close()
+
+
+def _release(removers: List[Callable[[], None]]) -> None:
+    while removers:
+        removers.pop()()
+
+
+def _strip_query(url: str) -> str:
+    return url.split("?", 1)[0]

@@ -1,0 +1,143 @@
+"""The one retry layer: tenacity, private, with our own wait and retry predicate.
+
+Retried: connection errors and timeouts, and statuses 408, 409, 429, 5xx (529
+included). ``Retry-After`` (seconds or an HTTP date) and ``retry-after-ms`` are
+honoured up to ``max_retry_after``; a server asking to wait longer than that is not
+retried at all. Otherwise exponential backoff with jitter. A fresh ``Retrying`` is
+built per call; sleeping between attempts wakes up at once on abort.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from typing import Callable, Mapping, Optional, TypeVar
+
+import attrs
+import tenacity
+
+from ._cancel import CancelToken
+from .errors import AbortedError, APIConnectionError, APIStatusError
+
+logger = logging.getLogger("copilot_sdk.retry")
+
+T = TypeVar("T")
+
+RETRYABLE_STATUS = frozenset({408, 409, 429})
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """Retry settings. Delays are seconds; small values make tests fast."""
+
+    max_retries: int = attrs.field(default=2)
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+
+    @max_retries.validator
+    def _check(self, attribute: "attrs.Attribute[int]", value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"max_retries must be an int >= 0, got {value!r}")
+
+
+def parse_retry_after(headers: Mapping[str, str], now: Optional[float] = None) -> Optional[float]:
+    """Seconds the server asks to wait, from ``retry-after-ms`` or ``Retry-After``."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    ms = lowered.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = lowered.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def is_retryable(exc: BaseException, policy: RetryPolicy) -> bool:
+    """Whether ``exc`` may be retried under ``policy`` (ignoring the attempt count)."""
+    if isinstance(exc, AbortedError):
+        return False
+    if isinstance(exc, APIStatusError):
+        if exc.retry_after is not None and exc.retry_after > policy.max_retry_after:
+            return False  # a quota, not a hiccup: tell the caller now
+        return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
+    return isinstance(exc, APIConnectionError)
+
+
+def _wait(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], float]:
+    def wait(state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return min(float(retry_after), policy.max_retry_after)
+        backoff = min(policy.initial_delay * 2 ** (state.attempt_number - 1), policy.max_delay)
+        return backoff * (1.0 - 0.25 * random.random())
+
+    return wait
+
+
+def call_with_retry(
+    fn: Callable[[], T],
+    policy: RetryPolicy,
+    *,
+    cancel: Optional[CancelToken] = None,
+    on_retry: Optional[Callable[[int, float, BaseException], None]] = None,
+    may_retry: Callable[[], bool] = lambda: True,
+) -> T:
+    """Call ``fn`` and retry it on retryable errors.
+
+    Args:
+        fn: the attempt; raises copilot_sdk errors.
+        policy: how often and how long to wait.
+        cancel: aborts the wait between attempts (raising AbortedError).
+        on_retry: called as ``on_retry(attempt, delay, error)`` before each wait.
+        may_retry: checked after a failure; False forbids a retry (e.g. once a
+            stream's first delta has reached the caller).
+    """
+
+    def should_retry(exc: BaseException) -> bool:
+        if cancel is not None and cancel.cancelled:
+            return False
+        return is_retryable(exc, policy) and may_retry()
+
+    def sleep(seconds: float) -> None:
+        if cancel is None:
+            time.sleep(seconds)
+        elif cancel.wait(seconds):
+            raise AbortedError("the turn was aborted while waiting to retry")
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        assert exc is not None
+        logger.info(
+            "retrying after %s (attempt %d, waiting %.2fs)", exc, state.attempt_number, delay
+        )
+        if on_retry is not None:
+            on_retry(state.attempt_number, delay, exc)
+
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(policy.max_retries + 1),
+        wait=_wait(policy),
+        retry=tenacity.retry_if_exception(should_retry),
+        sleep=sleep,
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    return retrying(fn)

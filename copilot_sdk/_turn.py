@@ -1,0 +1,291 @@
+"""One turn: the user message, the model calls and tool rounds, the events, and the
+atomic commit.
+
+The engine works on a snapshot of the session's history and collects the turn's
+persistent events in a local list; only when the final answer is in does it commit
+them (store first, then the in-memory log) in one step. A failure, timeout or abort
+at any point before that leaves the session exactly as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from concurrent.futures import Executor
+from typing import Any, Callable, List, Mapping, Optional, Sequence
+
+import attrs
+
+from ._cancel import CancelToken
+from ._messages import Message, ModelRequest, ToolSpec
+from ._toolrun import run_tool_round
+from .errors import AbortedError, APIStatusError, CopilotError
+from .events import (
+    PERSISTED_TYPES,
+    AbortData,
+    AssistantMessageData,
+    AssistantMessageDeltaData,
+    AssistantTurnEndData,
+    AssistantTurnRetryData,
+    AssistantTurnStartData,
+    AssistantUsageData,
+    SessionErrorData,
+    SessionEvent,
+    SessionIdleData,
+    UserMessageData,
+    new_event,
+)
+from .providers.base import CallContext, Provider
+from .tools import Tool
+from .types import SessionConfig
+
+logger = logging.getLogger("copilot_sdk.turn")
+
+
+class TurnControl:
+    """What the engine needs from the queued turn: its cancel token, and the point
+    of no return. ``begin_commit()`` returns False if the turn was cancelled; once
+    it returned True, cancelling is refused (the turn completes)."""
+
+    token: CancelToken
+
+    def begin_commit(self) -> bool:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+@attrs.frozen(kw_only=True)
+class TurnEnv:
+    """Everything a turn reads: fixed for the turn's duration."""
+
+    session_id: str
+    config: SessionConfig
+    provider: Provider
+    history: Sequence[Message]
+    emit: Callable[[SessionEvent], None]
+    commit: Callable[[List[SessionEvent]], None]
+    tool_executor: Callable[[], Executor]
+
+
+class _Phase:
+    """What the turn is doing, for error messages."""
+
+    def __init__(self) -> None:
+        self.text = "preparing the request"
+        self.attempts = 1
+
+
+def execute_turn(env: TurnEnv, prompt: str, control: TurnControl, *, stream: bool) -> SessionEvent:
+    """Run one turn; return the final ``assistant.message`` event.
+
+    Raises:
+        AbortedError: the turn was aborted (``abort`` and ``session.idle`` emitted).
+        CopilotError: the turn failed (``session.error`` and ``session.idle`` emitted).
+    """
+    token = control.token
+    pending: List[SessionEvent] = []
+    phase = _Phase()
+    config = env.config
+
+    def record(event_type: str, data: Any, parent: Optional[SessionEvent] = None) -> SessionEvent:
+        event = new_event(event_type, data, parent.id if parent else None)
+        if event_type in PERSISTED_TYPES:
+            pending.append(event)
+        env.emit(event)
+        return event
+
+    try:
+        hooks = config.hooks
+        if hooks is not None and hooks.on_user_prompt_submitted is not None:
+            prompt = _prompt_hook(hooks.on_user_prompt_submitted, prompt, env.session_id)
+        user_event = record("user.message", UserMessageData(content=prompt))
+        turn_id = str(uuid.uuid4())
+        start = record("assistant.turn_start", AssistantTurnStartData(turn_id=turn_id), user_event)
+        messages: List[Message] = list(env.history)
+        messages.append(Message(role="user", content=prompt))
+        tools: Mapping[str, Tool] = {tool.name: tool for tool in config.tools}
+        specs = tuple(
+            ToolSpec(name=t.name, description=t.description, parameters=t.parameters)
+            for t in config.tools
+        )
+        interaction_id = str(uuid.uuid4())
+        rounds = 0
+        while True:
+            if token.cancelled:
+                raise AbortedError("the turn was aborted")
+            message_id = str(uuid.uuid4())
+            request = ModelRequest(
+                model=config.model,
+                system_message=config.system_message,
+                messages=tuple(messages),
+                tools=specs,
+                stream=stream,
+                temperature=config.temperature,
+                max_output_tokens=config.max_output_tokens,
+                reasoning_effort=config.reasoning_effort,
+                initiator="user" if rounds == 0 else "agent",
+                interaction_id=interaction_id,
+            )
+            phase.text = "waiting for the model"
+            phase.attempts = 1
+            began = time.monotonic()
+            response = env.provider.complete(
+                request,
+                CallContext(
+                    cancel=token,
+                    on_delta=_delta_emitter(record, message_id, start) if stream else None,
+                    on_retry=_retry_emitter(record, phase, start),
+                ),
+            )
+            message = record(
+                "assistant.message",
+                AssistantMessageData(
+                    content=response.content,
+                    message_id=message_id,
+                    tool_requests=response.tool_calls,
+                    model=response.model or config.model,
+                ),
+                start,
+            )
+            record(
+                "assistant.usage",
+                AssistantUsageData(
+                    model=response.model or config.model,
+                    input_tokens=response.input_tokens,
+                    output_tokens=response.output_tokens,
+                    duration=time.monotonic() - began,
+                ),
+                message,
+            )
+            messages.append(
+                Message(role="assistant", content=response.content, tool_calls=response.tool_calls)
+            )
+            if not response.tool_calls:
+                break
+            rounds += 1
+            if rounds > config.max_tool_rounds:
+                raise CopilotError(
+                    f"the model asked for tools {rounds} rounds in a row; "
+                    f"max_tool_rounds={config.max_tool_rounds} reached"
+                )
+            phase.text = "running tools"
+            results = run_tool_round(
+                response.tool_calls,
+                tools=tools,
+                session_id=env.session_id,
+                config=config,
+                executor=env.tool_executor,
+                record=lambda t, d: record(t, d, message),
+                cancel=token,
+            )
+            for result in results:
+                messages.append(
+                    Message(
+                        role="tool",
+                        content=result.result or "",
+                        tool_call_id=result.tool_call_id,
+                        name=result.tool_name,
+                    )
+                )
+        phase.text = "saving the turn"
+        end = new_event("assistant.turn_end", AssistantTurnEndData(turn_id=turn_id), start)
+        if not control.begin_commit():
+            raise AbortedError("the turn was aborted")
+        env.commit(pending + [end])
+        _emit_quietly(env, end)
+        _emit_quietly(env, new_event("session.idle", SessionIdleData(aborted=False)))
+        return message
+    except BaseException as exc:
+        if isinstance(exc, AbortedError) or token.cancelled:
+            reason = token.reason or "aborted"
+            _emit_quietly(env, new_event("abort", AbortData(reason=reason)))
+            _emit_quietly(env, new_event("session.idle", SessionIdleData(aborted=True)))
+            if isinstance(exc, AbortedError):
+                raise
+            raise AbortedError(f"the turn was aborted ({reason})") from exc
+        error = _describe(exc, env.session_id, phase)
+        _error_hook(config, error, env.session_id)
+        _emit_quietly(
+            env,
+            new_event(
+                "session.error",
+                SessionErrorData(
+                    error_type=type(error).__name__,
+                    message=str(error),
+                    status_code=getattr(error, "status_code", None),
+                ),
+            ),
+        )
+        _emit_quietly(env, new_event("session.idle", SessionIdleData(aborted=False)))
+        if error is exc:
+            raise
+        raise error from exc
+
+
+def _describe(exc: BaseException, session_id: str, phase: _Phase) -> CopilotError:
+    """Our error with what the session was doing, or a CopilotError for a bug."""
+    where = f"session {session_id!r}, while {phase.text}"
+    if phase.attempts > 1:
+        where += f" (after {phase.attempts} attempts)"
+    if isinstance(exc, CopilotError):
+        if not exc.message.startswith("session "):
+            exc.message = f"{where}: {exc.message}"
+            exc.args = (exc.message,)
+        return exc
+    logger.exception("unexpected error in a turn of session %r", session_id)
+    return CopilotError(f"{where}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _emit_quietly(env: TurnEnv, event: SessionEvent) -> None:
+    env.emit(event)
+
+
+def _delta_emitter(
+    record: Callable[..., SessionEvent], message_id: str, parent: SessionEvent
+) -> Callable[[str], None]:
+    def on_delta(text: str) -> None:
+        record(
+            "assistant.message_delta",
+            AssistantMessageDeltaData(delta_content=text, message_id=message_id),
+            parent,
+        )
+
+    return on_delta
+
+
+def _retry_emitter(
+    record: Callable[..., SessionEvent], phase: _Phase, parent: SessionEvent
+) -> Callable[[int, float, BaseException], None]:
+    def on_retry(attempt: int, delay: float, error: BaseException) -> None:
+        phase.attempts = attempt + 1
+        record(
+            "assistant.turn_retry",
+            AssistantTurnRetryData(
+                attempt=attempt,
+                delay=delay,
+                error=str(error),
+                status_code=error.status_code if isinstance(error, APIStatusError) else None,
+            ),
+            parent,
+        )
+
+    return on_retry
+
+
+def _prompt_hook(hook: Callable[..., Any], prompt: str, session_id: str) -> str:
+    result = hook({"prompt": prompt, "session_id": session_id})
+    if isinstance(result, str):
+        return result
+    if isinstance(result, Mapping) and isinstance(result.get("modified_prompt"), str):
+        return str(result["modified_prompt"])
+    return prompt
+
+
+def _error_hook(config: SessionConfig, error: CopilotError, session_id: str) -> None:
+    hooks = config.hooks
+    if hooks is None or hooks.on_error_occurred is None:
+        return
+    try:
+        hooks.on_error_occurred({"error": error, "session_id": session_id})
+    except Exception:
+        logger.exception("on_error_occurred hook raised")

@@ -1,0 +1,162 @@
+"""A queued turn (the session queue's work item) and the iterator behind ``stream()``.
+
+Thread-safe: a :class:`QueuedTurn` is touched by the submitting thread, the thread
+running it and any thread calling abort; its state is guarded by ``self._lock``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import weakref
+from concurrent.futures import Future
+from typing import Any, Callable, Iterator, Optional
+
+from ._cancel import CancelToken
+from .errors import AbortedError, CopilotError, TurnTimeoutError
+from .events import SessionEvent
+
+logger = logging.getLogger("copilot_sdk.session")
+
+_QUEUED, _RUNNING, _COMMITTING, _DONE = "queued", "running", "committing", "done"
+_END = object()  # put in a stream's sink when the turn is over
+
+
+def abort_error(reason: str) -> AbortedError:
+    """The error a turn's caller sees for a cancel ``reason``."""
+    if reason == "timeout":
+        return TurnTimeoutError("the turn did not finish within its timeout and was aborted")
+    return AbortedError(f"the turn was {reason}" if reason != "aborted" else "the turn was aborted")
+
+
+class QueuedTurn:
+    """One submitted turn: prompt, cancel token, future, optional event sink."""
+
+    def __init__(
+        self, prompt: str, *, stream: bool, run: Callable[["QueuedTurn"], SessionEvent]
+    ) -> None:
+        self.prompt = prompt
+        self.stream = stream
+        self.token = CancelToken()
+        self.future: Future[SessionEvent] = Future()
+        self.sink: Optional[queue.SimpleQueue[Any]] = queue.SimpleQueue() if stream else None
+        self._run = run
+        self._lock = threading.Lock()
+        self._state = _QUEUED  # guarded by self._lock
+
+    # -- WorkItem -------------------------------------------------------------
+    def run(self) -> None:
+        with self._lock:
+            if self._state != _QUEUED:
+                return
+            self._state = _RUNNING
+        if not self.future.set_running_or_notify_cancel():
+            self._finish()  # the caller cancelled the Future before it started
+            return
+        try:
+            result = self._run(self)
+        except AbortedError as exc:
+            error: BaseException = exc
+            if self.token.reason == "timeout" and not isinstance(exc, TurnTimeoutError):
+                error = abort_error("timeout")
+            self.future.set_exception(error)
+        except CopilotError as exc:
+            self.future.set_exception(exc)
+        except BaseException as exc:  # a bug: still never leave the caller hanging
+            logger.exception("turn failed unexpectedly")
+            self.future.set_exception(CopilotError(f"unexpected {type(exc).__name__}: {exc}"))
+        else:
+            self.future.set_result(result)
+        finally:
+            self._finish()
+
+    def cancel(self, reason: str) -> None:
+        """Cancel a turn that never started (it emits nothing)."""
+        with self._lock:
+            if self._state != _QUEUED:
+                return
+            self._state = _DONE
+        self.token.cancel(reason)
+        if not self.future.done():
+            self.future.set_exception(abort_error(reason))
+        if self.sink is not None:
+            self.sink.put(_END)
+
+    def is_done(self) -> bool:
+        with self._lock:
+            return self._state == _DONE
+
+    # -- TurnControl ----------------------------------------------------------
+    def begin_commit(self) -> bool:
+        with self._lock:
+            if self.token.cancelled:
+                return False
+            self._state = _COMMITTING
+            return True
+
+    def abort_running(self, reason: str) -> bool:
+        """Cancel this turn if it has not reached its commit; True if it will abort."""
+        with self._lock:
+            if self._state in (_COMMITTING, _DONE):
+                return False
+        self.token.cancel(reason)
+        return True
+
+    def _finish(self) -> None:
+        with self._lock:
+            self._state = _DONE
+        if self.sink is not None:
+            self.sink.put(_END)
+
+
+class EventStream(Iterator[SessionEvent]):
+    """The iterator returned by ``Session.stream``. Leaving it early (break, an
+    exception, ``close()``, garbage collection) aborts the turn."""
+
+    def __init__(self, turn: QueuedTurn, abort: Callable[[QueuedTurn], None]) -> None:
+        self._turn = turn
+        self._abort = abort
+        self._finished = False
+        self._pending_error: Optional[BaseException] = None
+        assert turn.sink is not None
+        self._sink = turn.sink
+        weakref.finalize(self, _abandon, turn, abort)
+
+    def __iter__(self) -> "EventStream":
+        return self
+
+    def __next__(self) -> SessionEvent:
+        if self._finished:
+            raise StopIteration
+        item = self._sink.get()
+        if item is _END:
+            self._finished = True
+            exc = self._turn.future.exception() if self._turn.future.done() else None
+            if exc is not None and not isinstance(exc, type(None)):
+                raise exc
+            raise StopIteration
+        event: SessionEvent = item
+        return event
+
+    def close(self) -> None:
+        """Stop listening; aborts the turn if it is still going."""
+        if not self._finished:
+            self._finished = True
+            self._abort(self._turn)
+
+    def __enter__(self) -> "EventStream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @property
+    def future(self) -> "Future[SessionEvent]":
+        """The turn's outcome: the final ``assistant.message`` event."""
+        return self._turn.future
+
+
+def _abandon(turn: QueuedTurn, abort: Callable[[QueuedTurn], None]) -> None:
+    if not turn.future.done():
+        abort(turn)

@@ -1,0 +1,353 @@
+"""CopilotClient: the session runtime — lifecycle, session registry, thread pool,
+HTTP transport, providers and store.
+
+Thread-safe: every method may be called from any thread. The registry lock
+(``self._lock``) guards the lifecycle state, the open-session registry and the
+provider cache only; each session guards its own state.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import threading
+import uuid
+import warnings
+from concurrent.futures import Executor, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import attrs
+
+from . import __version__
+from ._auth import discover_github_token
+from ._http import Timeouts, Transport
+from ._retry import RetryPolicy
+from .errors import CopilotError, SessionClosedError, SessionExistsError, SessionNotFoundError
+from .providers import Provider, make_provider
+from .session import Session
+from .store import SessionRecord, SessionStore, open_store
+from .types import ModelInfo, ProviderConfig, SessionConfig, SessionMetadata, validate_session_id
+
+logger = logging.getLogger("copilot_sdk.client")
+
+__all__ = ["CopilotClient"]
+
+_NEW, _STARTED, _STOPPED = "new", "started", "stopped"
+TimeoutArg = Union[None, float, Tuple[float, float]]
+
+
+def _positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}")
+    return float(value)
+
+
+class CopilotClient:
+    """A synchronous client running many independent chat sessions at once.
+
+    Args:
+        provider: the default endpoint for sessions; None means the GitHub Copilot API.
+        github_token: GitHub token for the Copilot API (else discovered from the
+            environment: COPILOT_GITHUB_TOKEN, GH_TOKEN, GITHUB_TOKEN).
+        store: a SessionStore, a database path, or ":memory:"; default SQLite at
+            ``<base_directory>/sessions.db``.
+        base_directory: the SDK home (env COPILOT_SDK_HOME; default ~/.copilot_sdk).
+        max_workers: turns of different sessions run in parallel up to this many.
+        timeout: read timeout in seconds, or a (connect, read) pair. Default (10, 600).
+        stream_idle_timeout: longest silence between stream chunks, seconds (60).
+        max_retries: retries of a failed model call (connection errors, 408, 409,
+            429, 5xx) with exponential backoff; ``Retry-After`` is honoured.
+        retry_initial_delay, retry_max_delay: backoff bounds, seconds.
+        max_retry_after: longest server-requested wait honoured; a longer one
+            fails at once with RateLimitError.
+        allow_insecure_http: allow plain http:// to hosts other than loopback.
+
+    Thread-safe. Use as a context manager, or call :meth:`start` and :meth:`stop`.
+    """
+
+    def __init__(
+        self,
+        *,
+        provider: Optional[ProviderConfig] = None,
+        github_token: Optional[str] = None,
+        store: Union[None, str, "os.PathLike[str]", SessionStore] = None,
+        base_directory: Union[None, str, "os.PathLike[str]"] = None,
+        max_workers: int = 16,
+        timeout: TimeoutArg = None,
+        stream_idle_timeout: float = 60.0,
+        max_retries: int = 2,
+        retry_initial_delay: float = 0.5,
+        retry_max_delay: float = 8.0,
+        max_retry_after: float = 60.0,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        if provider is not None and not isinstance(provider, ProviderConfig):
+            raise TypeError(f"provider must be a ProviderConfig, not {type(provider).__name__}")
+        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+            raise ValueError(f"max_workers must be an int >= 1, got {max_workers!r}")
+        connect, read = 10.0, 600.0
+        if isinstance(timeout, tuple):
+            connect, read = (_positive("timeout", t) for t in timeout)
+        elif timeout is not None:
+            read = _positive("timeout", timeout)
+        self._timeouts = Timeouts(
+            connect=connect, read=read, stream_idle=_positive("stream_idle_timeout", stream_idle_timeout)
+        )
+        self._policy = RetryPolicy(
+            max_retries=max_retries,
+            initial_delay=_positive("retry_initial_delay", retry_initial_delay, allow_zero=True),
+            max_delay=_positive("retry_max_delay", retry_max_delay, allow_zero=True),
+            max_retry_after=_positive("max_retry_after", max_retry_after, allow_zero=True),
+        )
+        self._default_provider = provider
+        self._github_token = github_token
+        self._store_arg = store
+        home = base_directory or os.environ.get("COPILOT_SDK_HOME") or Path.home() / ".copilot_sdk"
+        self._base_directory = Path(home).expanduser()
+        self._max_workers = max_workers
+        self._allow_insecure_http = bool(allow_insecure_http)
+        self._lock = threading.Lock()
+        self._state = _NEW  # guarded by self._lock
+        self._sessions: Dict[str, Session] = {}  # guarded by self._lock
+        self._providers: Dict[Tuple[ProviderConfig, Optional[str]], Provider] = {}  # guarded
+        self._pool: Optional[ThreadPoolExecutor] = None  # set once by start()
+        self._tool_pool: Optional[ThreadPoolExecutor] = None
+        self._transport: Optional[Transport] = None
+        self.store: SessionStore  # set by start()
+        self._owns_store = False
+
+    def __repr__(self) -> str:
+        provider = self._default_provider.type if self._default_provider else "copilot"
+        return f"CopilotClient(provider={provider!r}, state={self._state!r})"
+
+    # -- lifecycle ------------------------------------------------------------
+    def start(self) -> "CopilotClient":
+        """Open the store, the HTTP pool and the thread pool. Idempotent.
+
+        Raises:
+            ConfigurationError: no usable provider (e.g. no GitHub token for the
+                default Copilot provider), or the store cannot be opened.
+            CopilotError: the client was stopped (a stopped client cannot restart).
+        """
+        with self._lock:
+            if self._state == _STARTED:
+                return self
+            if self._state == _STOPPED:
+                raise CopilotError("this CopilotClient was stopped; create a new one")
+            transport = Transport(
+                max_workers=self._max_workers,
+                timeouts=self._timeouts,
+                allow_insecure_http=self._allow_insecure_http,
+                user_agent=f"copilot_sdk/{__version__}",
+            )
+            try:
+                if self._default_provider is None or self._default_provider.type == "copilot":
+                    self._provider_locked(self._default_provider, self._github_token, transport)
+                store, owned = open_store(self._store_arg, self._base_directory)
+            except BaseException:
+                transport.close()
+                self._providers.clear()
+                raise
+            self._transport = transport
+            self.store, self._owns_store = store, owned
+            self._pool = ThreadPoolExecutor(self._max_workers, thread_name_prefix="copilot_sdk")
+            self._tool_pool = ThreadPoolExecutor(
+                max(4, min(32, self._max_workers)), thread_name_prefix="copilot_sdk-tool"
+            )
+            self._state = _STARTED
+        logger.debug("client started (max_workers=%d)", self._max_workers)
+        return self
+
+    def stop(self, force: bool = False, timeout: Optional[float] = None) -> None:
+        """Wait for in-flight and queued turns (or abort them with ``force=True``),
+        release every session and close the pools and the store. Idempotent."""
+        with self._lock:
+            if self._state != _STARTED:
+                self._state = _STOPPED
+                return
+            sessions = list(self._sessions.values())
+        for session in sessions:
+            if force:
+                session._close_now("the client was stopped")
+            else:
+                session._begin_close()
+        for session in sessions:
+            session._wait_idle(timeout)
+            session._close_now("the client was stopped")
+        with self._lock:
+            self._state = _STOPPED
+            pool, tool_pool, transport = self._pool, self._tool_pool, self._transport
+        assert pool is not None and tool_pool is not None and transport is not None
+        pool.shutdown(wait=not force, cancel_futures=True)
+        tool_pool.shutdown(wait=False, cancel_futures=True)
+        transport.close()
+        if self._owns_store:
+            self.store.close()
+        logger.debug("client stopped")
+
+    def __enter__(self) -> "CopilotClient":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __del__(self) -> None:
+        if getattr(self, "_state", None) == _STARTED:
+            warnings.warn(
+                "CopilotClient was garbage-collected while started; call stop() or use "
+                "`with CopilotClient() as client:`",
+                ResourceWarning,
+                stacklevel=1,
+            )
+
+    def _ensure_started(self) -> None:
+        with self._lock:
+            state = self._state
+        if state == _STOPPED:
+            raise SessionClosedError("this CopilotClient was stopped")
+        if state == _NEW:
+            self.start()
+
+    # -- what sessions need (SessionRuntime) -----------------------------------
+    def pool(self) -> Executor:
+        assert self._pool is not None
+        return self._pool
+
+    def tool_pool(self) -> Executor:
+        assert self._tool_pool is not None
+        return self._tool_pool
+
+    def released(self, session: Session) -> None:
+        with self._lock:
+            if self._sessions.get(session.session_id) is session:
+                del self._sessions[session.session_id]
+
+    # -- providers ------------------------------------------------------------
+    def _provider_locked(
+        self, config: Optional[ProviderConfig], token: Optional[str], transport: Transport
+    ) -> Provider:
+        config = config or ProviderConfig(type="copilot")
+        token = discover_github_token(token) if config.type == "copilot" else None
+        key = (config, token)
+        provider = self._providers.get(key)
+        if provider is None:
+            provider = make_provider(config, github_token=token, transport=transport, policy=self._policy)
+            self._providers[key] = provider
+        return provider
+
+    def _provider_for(self, config: SessionConfig) -> Provider:
+        with self._lock:
+            assert self._transport is not None
+            return self._provider_locked(
+                config.provider or self._default_provider,
+                config.github_token or self._github_token,
+                self._transport,
+            )
+
+    # -- sessions -------------------------------------------------------------
+    def create_session(self, config: Optional[SessionConfig] = None, **fields: Any) -> Session:
+        """Create a new session from a SessionConfig or the same fields as keywords.
+
+        Raises:
+            SessionExistsError: ``session_id`` is taken (open or stored).
+            ConfigurationError: no usable provider for this session.
+            TypeError/ValueError: bad or unknown fields.
+        """
+        if config is not None and fields:
+            raise TypeError("pass either a SessionConfig or keyword fields, not both")
+        if config is None:
+            config = SessionConfig(**fields)
+        elif not isinstance(config, SessionConfig):
+            raise TypeError(f"config must be a SessionConfig, not {type(config).__name__}")
+        self._ensure_started()
+        if config.session_id is None:
+            config = attrs.evolve(config, session_id=str(uuid.uuid4()))
+        assert config.session_id is not None
+        provider = self._provider_for(config)
+        with self._lock:
+            if config.session_id in self._sessions:
+                raise SessionExistsError(f"session {config.session_id!r} already exists")
+        now = _dt.datetime.now(_dt.timezone.utc)
+        self.store.create(
+            SessionRecord(
+                session_id=config.session_id,
+                start_time=now,
+                modified_time=now,
+                model=config.model,
+                config=config.to_public_dict(),
+            )
+        )
+        session = Session(config=config, provider=provider, runtime=self, log=[])
+        with self._lock:
+            self._sessions[config.session_id] = session
+        logger.debug("session %r created (model=%r)", config.session_id, config.model)
+        return session
+
+    def resume_session(self, session_id: str, **overrides: Any) -> Session:
+        """Reopen a stored session with its history. A session already open in this
+        client is returned as is. Secrets, tools, hooks and handlers are not
+        stored: pass them again as ``overrides`` (any SessionConfig field).
+
+        Raises:
+            SessionNotFoundError: no such session.
+        """
+        validate_session_id(session_id)
+        if "session_id" in overrides:
+            raise TypeError("resume_session() takes the session id as its first argument only")
+        self._ensure_started()
+        with self._lock:
+            session = self._sessions.get(session_id)
+        if session is not None:
+            return session
+        record, log = self.store.load(session_id)
+        config = SessionConfig.from_public_dict(record.config, session_id)
+        if "provider" not in overrides and config.provider is not None:
+            default = self._default_provider
+            if default is not None and (default.type, default.base_url) == (
+                config.provider.type,
+                config.provider.base_url,
+            ):
+                config = attrs.evolve(config, provider=default)  # the client's, with its key
+        config = attrs.evolve(config, **overrides)
+        provider = self._provider_for(config)
+        session = Session(config=config, provider=provider, runtime=self, log=log)
+        with self._lock:
+            existing = self._sessions.setdefault(session_id, session)
+        return existing
+
+    def list_sessions(self) -> List[SessionMetadata]:
+        """Every stored session, most recently modified first."""
+        self._ensure_started()
+        return self.store.list()
+
+    def get_last_session_id(self) -> Optional[str]:
+        """The id of the most recently modified session, or None."""
+        self._ensure_started()
+        return self.store.last_session_id()
+
+    def delete_session(self, session_id: str) -> None:
+        """Abort a live session's turns, close it and remove its stored data.
+
+        Raises:
+            SessionNotFoundError: no such session.
+        """
+        validate_session_id(session_id)
+        self._ensure_started()
+        with self._lock:
+            session = self._sessions.pop(session_id, None)
+        if session is not None:
+            session._close_now("deleted")
+        if not self.store.delete(session_id) and session is None:
+            raise SessionNotFoundError(f"no session {session_id!r}")
+
+    def list_models(self) -> List[ModelInfo]:
+        """The models the default provider offers."""
+        self._ensure_started()
+        with self._lock:
+            assert self._transport is not None
+            provider = self._provider_locked(self._default_provider, self._github_token, self._transport)
+        return provider.list_models()

@@ -1,0 +1,45 @@
+"""Wire formats and endpoints. :func:`make_provider` picks one for a ProviderConfig."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .._http import Transport
+from .._retry import RetryPolicy
+from ..errors import ConfigurationError
+from ..types import ProviderConfig
+from .base import CallContext, Provider
+from .openai import OpenAIProvider, StaticEndpoint
+
+__all__ = ["CallContext", "Provider", "make_provider"]
+
+
+def make_provider(
+    config: ProviderConfig,
+    *,
+    github_token: Optional[str],
+    transport: Transport,
+    policy: RetryPolicy,
+) -> Provider:
+    """Build the provider for ``config``; ConfigurationError if it cannot work."""
+    if config.base_url:
+        transport.check_url(config.base_url)
+    if config.type == "copilot":
+        from .._auth import NO_TOKEN_MESSAGE, CopilotEndpoint
+
+        if not github_token:
+            raise ConfigurationError(NO_TOKEN_MESSAGE)
+        transport.check_url(config.github_api_url)
+        endpoint = CopilotEndpoint(config, github_token, transport)
+        return OpenAIProvider(type="copilot", endpoint=endpoint, transport=transport, policy=policy)
+    if config.type in ("openai", "azure"):
+        return OpenAIProvider(
+            type=config.type, endpoint=StaticEndpoint(config), transport=transport, policy=policy
+        )
+    if config.type == "anthropic":
+        try:
+            from .anthropic import AnthropicProvider
+        except ImportError as exc:
+            raise ConfigurationError("the anthropic provider is not available") from exc
+        return AnthropicProvider(config=config, transport=transport, policy=policy)  # type: ignore[no-any-return]
+    raise ConfigurationError(f"unknown provider type {config.type!r}")

@@ -1,0 +1,216 @@
+"""Chat-completions over HTTP: OpenAI-compatible servers, Azure OpenAI, and (through an
+endpoint object from ``copilot_sdk._auth``) the GitHub Copilot API.
+
+Thread-safe: a provider holds no per-call state; it is shared by every session that
+uses the same endpoint and credentials.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Mapping, Optional, Protocol
+
+from .._http import HTTPResponse, Transport
+from .._messages import ModelRequest, ModelResponse
+from .._retry import RetryPolicy, call_with_retry
+from .._sse import iter_sse
+from ..errors import APIConnectionError, APIResponseValidationError, ConfigurationError
+from ..types import ModelInfo, ProviderConfig
+from .base import CallContext
+from .openai_wire import StreamAccumulator, parse_response, request_body
+
+__all__ = ["ChatEndpoint", "OpenAIProvider", "StaticEndpoint", "parse_models"]
+
+OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
+
+
+class ChatEndpoint(Protocol):
+    """Where a chat-completions call goes, and with which headers."""
+
+    what: str  # for error messages: "openai provider", "copilot provider (api.x)"
+
+    def chat_url(self, model: Optional[str]) -> str: ...
+
+    def models_url(self) -> str: ...
+
+    def headers(self, request: Optional[ModelRequest]) -> Dict[str, str]: ...
+
+    def wire_model(self, model: Optional[str]) -> Optional[str]: ...
+
+    def max_tokens_field(self) -> str: ...
+
+
+class StaticEndpoint:
+    """An OpenAI-compatible or Azure endpoint: fixed URL and key."""
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self._config = config
+        if config.type == "azure":
+            if not config.base_url:
+                raise ConfigurationError(
+                    "ProviderConfig(type='azure') needs base_url: the resource URL "
+                    "(https://NAME.openai.azure.com) or a deployment URL"
+                )
+            self._root = config.base_url
+        else:
+            self._root = config.base_url or OPENAI_DEFAULT_URL
+        self.what = f"{config.type} provider"
+
+    def _azure_url(self, model: Optional[str], path: str) -> str:
+        root = self._root
+        if "/deployments/" not in root:
+            deployment = self.wire_model(model)
+            if not deployment:
+                raise ConfigurationError("an Azure session needs a model or wire_model (the deployment)")
+            if not root.endswith("/openai"):
+                root += "/openai"
+            root += f"/deployments/{deployment}"
+        return f"{root}{path}?api-version={self._config.azure_api_version}"
+
+    def chat_url(self, model: Optional[str]) -> str:
+        if self._config.type == "azure":
+            return self._azure_url(model, "/chat/completions")
+        return f"{self._root}/chat/completions"
+
+    def models_url(self) -> str:
+        if self._config.type == "azure":
+            root = self._root.split("/openai/deployments/")[0].removesuffix("/openai")
+            return f"{root}/openai/models?api-version={self._config.azure_api_version}"
+        return f"{self._root}/models"
+
+    def headers(self, request: Optional[ModelRequest]) -> Dict[str, str]:
+        headers = {"Accept": "text/event-stream" if request and request.stream else "application/json"}
+        config = self._config
+        if config.type == "azure" and config.api_key:
+            headers["api-key"] = config.api_key
+        elif config.api_key:
+            headers["Authorization"] = f"Bearer {config.api_key}"
+        if config.bearer_token:
+            headers["Authorization"] = f"Bearer {config.bearer_token}"
+        headers.update(config.headers)
+        return headers
+
+    def wire_model(self, model: Optional[str]) -> Optional[str]:
+        return self._config.wire_model or model
+
+    def max_tokens_field(self) -> str:
+        return "max_completion_tokens"
+
+
+def parse_models(body: Any) -> List[ModelInfo]:
+    """A ``/models`` reply (OpenAI or Copilot shape) -> ModelInfo list."""
+    items = body.get("data") if isinstance(body, Mapping) else body
+    if not isinstance(items, list):
+        raise APIResponseValidationError("the /models reply has no data list")
+    models = []
+    for item in items:
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+            raise APIResponseValidationError("a /models entry without an id")
+        caps = item.get("capabilities") if isinstance(item.get("capabilities"), Mapping) else None
+        limits = caps.get("limits") if caps and isinstance(caps.get("limits"), Mapping) else {}
+        models.append(
+            ModelInfo(
+                id=item["id"],
+                name=item.get("name") if isinstance(item.get("name"), str) else item["id"],
+                max_prompt_tokens=_int(limits.get("max_prompt_tokens")),
+                max_output_tokens=_int(limits.get("max_output_tokens")),
+                capabilities=caps,
+            )
+        )
+    return models
+
+
+def _int(value: Any) -> Optional[int]:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class OpenAIProvider:
+    """The chat-completions wire format over a :class:`ChatEndpoint`."""
+
+    def __init__(
+        self, *, type: str, endpoint: ChatEndpoint, transport: Transport, policy: RetryPolicy
+    ) -> None:
+        self.type = type
+        self._endpoint = endpoint
+        self._transport = transport
+        self._policy = policy
+
+    def complete(self, request: ModelRequest, ctx: CallContext) -> ModelResponse:
+        delivered = False
+
+        def on_delta(text: str) -> None:
+            nonlocal delivered
+            delivered = True
+            if ctx.on_delta is not None:
+                ctx.on_delta(text)
+
+        def attempt() -> ModelResponse:
+            endpoint = self._endpoint
+            body = request_body(
+                request,
+                model=endpoint.wire_model(request.model),
+                max_tokens_field=endpoint.max_tokens_field(),
+            )
+            response = self._transport.request(
+                "POST",
+                endpoint.chat_url(request.model),
+                headers=endpoint.headers(request),
+                json_body=body,
+                stream=request.stream,
+                cancel=ctx.cancel,
+                what=endpoint.what,
+            )
+            if not request.stream:
+                return parse_response(response.json())
+            return _read_stream(response, on_delta)
+
+        return call_with_retry(
+            attempt,
+            self._policy,
+            cancel=ctx.cancel,
+            on_retry=ctx.on_retry,
+            may_retry=lambda: not delivered,
+        )
+
+    def list_models(self) -> List[ModelInfo]:
+        def attempt() -> List[ModelInfo]:
+            response = self._transport.request(
+                "GET",
+                self._endpoint.models_url(),
+                headers=self._endpoint.headers(None),
+                what=self._endpoint.what,
+            )
+            return parse_models(response.json())
+
+        return call_with_retry(attempt, self._policy)
+
+
+def _read_stream(response: HTTPResponse, on_delta: Any) -> ModelResponse:
+    acc = StreamAccumulator()
+    done = False
+    try:
+        for event in iter_sse(response.iter_bytes()):
+            if done:
+                continue  # keep reading to the real end so the connection is reusable
+            if event.data == "[DONE]":
+                done = True
+                continue
+            if not event.data:
+                continue
+            try:
+                chunk = json.loads(event.data)
+            except ValueError as exc:
+                raise APIResponseValidationError(
+                    f"a stream chunk from {response.url} is not JSON: {event.data[:200]!r}"
+                ) from exc
+            text = acc.add(chunk)
+            if text:
+                on_delta(text)
+    finally:
+        response.close()
+    if not done and acc.finish_reason is None:
+        raise APIConnectionError(
+            f"the stream from {response.url.split('?')[0]} ended before the reply was complete",
+            url=response.url.split("?")[0],
+        )
+    return acc.result()

@@ -1,0 +1,360 @@
+"""Session: one conversation with its own history, turn queue and event handlers.
+
+Thread-safe. Any thread may call any method. The session's state (its committed
+event log, the history projected from it, the handler list and the lifecycle flags)
+is guarded by ``self._lock``; the turn queue has its own lock (see ``_serial``).
+Neither lock is held while calling handlers, tools, the store or the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Executor, Future
+from concurrent.futures import TimeoutError as FutureTimeoutError
+from typing import Any, Callable, ContextManager, List, Optional, Protocol, Union
+
+from ._messages import Message, project_history
+from ._serial import SerialQueue
+from ._turn import TurnEnv, execute_turn
+from ._work import EventStream, QueuedTurn, abort_error
+from .errors import CopilotError, SessionClosedError
+from .events import SessionEvent
+from .providers.base import Provider
+from .store.base import SessionStore
+from .types import MessageOptions, SessionConfig
+
+logger = logging.getLogger("copilot_sdk.session")
+
+__all__ = ["Session"]
+
+Handler = Callable[[SessionEvent], Any]
+Prompt = Union[str, MessageOptions]
+
+_local = threading.local()  # .sessions: ids of sessions whose turn runs on this thread
+
+
+def _running_turns() -> set[str]:
+    sessions: Optional[set[str]] = getattr(_local, "sessions", None)
+    if sessions is None:
+        sessions = _local.sessions = set()
+    return sessions
+
+
+def in_any_turn() -> bool:
+    """True on a thread that is running some session's turn (or its tools)."""
+    return bool(_running_turns())
+
+
+class _TurnThread:
+    """Marks the current thread as running a turn of ``session_id``."""
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+
+    def __enter__(self) -> None:
+        _running_turns().add(self.session_id)
+
+    def __exit__(self, *exc: Any) -> None:
+        _running_turns().discard(self.session_id)
+
+
+def turn_thread(session_id: str) -> ContextManager[None]:
+    """Context manager marking this thread as working for ``session_id``'s turn
+    (used for tool threads too, so re-entrant calls are detected)."""
+    return _TurnThread(session_id)
+
+
+class SessionRuntime(Protocol):
+    """What a session needs from its client."""
+
+    store: SessionStore
+
+    def pool(self) -> Executor: ...
+
+    def tool_pool(self) -> Executor: ...
+
+    def released(self, session: "Session") -> None: ...
+
+
+def _prompt_text(prompt: Prompt) -> str:
+    if isinstance(prompt, MessageOptions):
+        return prompt.prompt
+    if isinstance(prompt, str):
+        return MessageOptions(prompt=prompt).prompt  # validates: non-empty
+    raise TypeError(f"prompt must be a str or MessageOptions, not {type(prompt).__name__}")
+
+
+class Session:
+    """One conversation. Create with ``CopilotClient.create_session``.
+
+    Turns of a session run one at a time in submission order (``send``,
+    ``send_async`` and ``stream`` alike); turns of different sessions run in
+    parallel on the client's pool. A turn is committed to the history and the store
+    in one step when it completes; a failed, timed-out or aborted turn leaves both
+    unchanged.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: SessionConfig,
+        provider: Provider,
+        runtime: SessionRuntime,
+        log: List[SessionEvent],
+    ) -> None:
+        assert config.session_id is not None
+        self._session_id: str = config.session_id
+        self._config = config
+        self._provider = provider
+        self._runtime = runtime
+        self._queue = SerialQueue(runtime.pool)
+        self._lock = threading.Lock()
+        self._log: List[SessionEvent] = list(log)  # guarded by self._lock
+        self._history: List[Message] = project_history(log)  # guarded by self._lock
+        self._handlers: List[tuple[Optional[str], Handler]] = []  # guarded by self._lock
+        self._closing = False  # guarded by self._lock: no new turns
+        self._closed = False  # guarded by self._lock: released
+
+    def __repr__(self) -> str:
+        return f"Session(session_id={self._session_id!r}, model={self._config.model!r})"
+
+    @property
+    def session_id(self) -> str:
+        """This session's id."""
+        return self._session_id
+
+    @property
+    def config(self) -> SessionConfig:
+        """The configuration this session runs with."""
+        return self._config
+
+    # -- sending --------------------------------------------------------------
+    def send(self, prompt: Prompt) -> SessionEvent:
+        """Send a message and block until the answer.
+
+        Returns:
+            The final ``assistant.message`` event; ``reply.data.content`` is the text.
+
+        Raises:
+            APIError and subclasses, AbortedError, SessionClosedError, ValueError
+            (empty prompt), CopilotError (called from this session's own handler or
+            tool, which would deadlock).
+        """
+        self._refuse_reentry("send")
+        turn = self._submit(_prompt_text(prompt), stream=False)
+        return self._wait(turn, None)
+
+    def send_and_wait(self, prompt: Prompt, timeout: Optional[float] = 60.0) -> SessionEvent:
+        """Like :meth:`send`, but give up after ``timeout`` seconds (queue time
+        included): the turn is aborted (or dequeued) and TurnTimeoutError raised."""
+        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        self._refuse_reentry("send_and_wait")
+        turn = self._submit(_prompt_text(prompt), stream=False)
+        return self._wait(turn, timeout)
+
+    def send_async(self, prompt: Prompt) -> "Future[SessionEvent]":
+        """Queue a message; return a Future of the final ``assistant.message`` event.
+        Cancelling the Future before the turn starts removes it from the queue."""
+        return self._submit(_prompt_text(prompt), stream=False).future
+
+    def stream(self, prompt: Prompt) -> EventStream:
+        """Queue a message now and iterate its events as they arrive (deltas
+        included, whatever ``streaming`` says), ending after ``session.idle``.
+
+        A failed turn yields ``session.error`` and ``session.idle``, then raises the
+        error; an aborted one yields ``abort`` and ``session.idle``, then raises
+        AbortedError. Leaving the loop early aborts the turn.
+        """
+        self._refuse_reentry("stream")
+        turn = self._submit(_prompt_text(prompt), stream=True)
+        return EventStream(turn, self._abort_turn)
+
+    def _submit(self, prompt: str, *, stream: bool) -> QueuedTurn:
+        with self._lock:
+            if self._closing:
+                raise SessionClosedError(f"session {self._session_id!r} is closed")
+        turn = QueuedTurn(prompt, stream=stream, run=self._run_turn)
+        turn.future.add_done_callback(lambda f: f.cancelled() and self._queue.remove(turn))
+        try:
+            self._queue.submit(turn)
+        except RuntimeError as exc:
+            raise SessionClosedError(
+                f"session {self._session_id!r} cannot run turns: the client was stopped"
+            ) from exc
+        return turn
+
+    def _wait(self, turn: QueuedTurn, timeout: Optional[float]) -> SessionEvent:
+        if in_any_turn():
+            # A tool (or handler) of another session waits for us: do not wait for
+            # a pool thread, which may never come free; run our queue here.
+            self._queue.run_inline_until(turn)
+        try:
+            return turn.future.result(timeout)
+        except FutureTimeoutError:
+            pass
+        if self._queue.remove(turn):
+            turn.cancel("timeout")
+        elif turn.abort_running("timeout"):
+            pass
+        try:
+            # The turn stops promptly (a running tool is waited for at most briefly).
+            return turn.future.result(10.0)
+        except FutureTimeoutError:
+            raise abort_error("timeout") from None
+
+    def _refuse_reentry(self, what: str) -> None:
+        if self._session_id in _running_turns():
+            raise CopilotError(
+                f"session.{what}() was called from inside a turn of session "
+                f"{self._session_id!r} (a handler or tool), which would deadlock; "
+                "use send_async() or another session"
+            )
+
+    # -- running a turn (on a pool thread) -----------------------------------
+    def _run_turn(self, turn: QueuedTurn) -> SessionEvent:
+        store = self._runtime.store
+        with turn_thread(self._session_id), store.turn_lock(self._session_id):
+            self._catch_up()
+            with self._lock:
+                history = list(self._history)
+            env = TurnEnv(
+                session_id=self._session_id,
+                config=self._config,
+                provider=self._provider,
+                history=history,
+                emit=lambda event: self._emit(event, turn),
+                commit=self._commit,
+                tool_executor=self._runtime.tool_pool,
+            )
+            return execute_turn(
+                env, turn.prompt, turn, stream=turn.stream or self._config.streaming
+            )
+
+    def _catch_up(self) -> None:
+        """Pick up turns another process appended to our stored log."""
+        with self._lock:
+            known = len(self._log)
+        newer = self._runtime.store.events_since(self._session_id, known)
+        if newer:
+            with self._lock:
+                self._log.extend(newer)
+                self._history.extend(project_history(newer))
+
+    def _commit(self, events: List[SessionEvent]) -> None:
+        self._runtime.store.append(self._session_id, events)
+        with self._lock:
+            self._log.extend(events)
+            self._history.extend(project_history(events))
+
+    # -- events ---------------------------------------------------------------
+    def on(
+        self, event_type_or_handler: Union[str, Handler], handler: Optional[Handler] = None
+    ) -> Callable[[], None]:
+        """Subscribe ``handler(event)`` to every event, or to one type with
+        ``on("assistant.message", handler)``. Returns a function that unsubscribes.
+        Handlers run in registration order on the thread running the turn; one
+        that raises is logged and does not affect the turn or other handlers."""
+        if isinstance(event_type_or_handler, str):
+            if handler is None or not callable(handler):
+                raise TypeError("on(event_type, handler): handler must be callable")
+            entry: tuple[Optional[str], Handler] = (event_type_or_handler, handler)
+        else:
+            if not callable(event_type_or_handler) or handler is not None:
+                raise TypeError("on(handler) or on(event_type, handler)")
+            entry = (None, event_type_or_handler)
+        with self._lock:
+            self._handlers.append(entry)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if entry in self._handlers:
+                    self._handlers.remove(entry)
+
+        return unsubscribe
+
+    def _emit(self, event: SessionEvent, turn: QueuedTurn) -> None:
+        if turn.sink is not None:
+            turn.sink.put(event)
+        with self._lock:
+            handlers = list(self._handlers)
+        for event_type, handler in handlers:
+            if event_type is not None and event_type != event.type:
+                continue
+            try:
+                handler(event)
+            except Exception:
+                logger.exception(
+                    "event handler %r raised on %s (session %r)", handler, event.type, self._session_id
+                )
+
+    # -- control --------------------------------------------------------------
+    def abort(self) -> None:
+        """Stop the turn in flight and cancel every queued turn of this session.
+        Their callers get AbortedError; nothing of them is committed."""
+        for running in self._queue.cancel_all("aborted"):
+            assert isinstance(running, QueuedTurn)
+            running.abort_running("aborted")
+
+    def _abort_turn(self, turn: QueuedTurn) -> None:
+        if self._queue.remove(turn):
+            turn.cancel("aborted")
+        else:
+            turn.abort_running("aborted")
+
+    def get_messages(self) -> List[SessionEvent]:
+        """The session's committed event log (what is persisted), oldest first."""
+        with self._lock:
+            return list(self._log)
+
+    get_events = get_messages
+
+    def destroy(self) -> None:
+        """Let submitted turns finish, then release the session. The stored
+        session stays resumable. Further sends raise SessionClosedError."""
+        self._refuse_reentry("destroy")
+        with self._lock:
+            if self._closed:
+                return
+            self._closing = True
+        self._queue.wait_idle()
+        self._release()
+
+    disconnect = destroy
+
+    def _begin_close(self) -> None:
+        """Refuse new turns; submitted ones still run (client.stop)."""
+        with self._lock:
+            self._closing = True
+
+    def _close_now(self, reason: str) -> None:
+        """Abort everything and release (delete_session, stop(force=True))."""
+        with self._lock:
+            self._closing = True
+        for running in self._queue.cancel_all(reason):
+            assert isinstance(running, QueuedTurn)
+            running.abort_running(reason)
+        self._release()
+
+    def _wait_idle(self, timeout: Optional[float]) -> bool:
+        return self._queue.wait_idle(timeout)
+
+    def _release(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._runtime.released(self)
+
+    @property
+    def closed(self) -> bool:
+        """True once the session was destroyed, deleted or its client stopped."""
+        with self._lock:
+            return self._closed or self._closing
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.destroy()

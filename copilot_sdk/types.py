@@ -1,0 +1,325 @@
+"""Configuration and metadata objects: frozen attrs classes, validated on creation.
+
+Secrets (``api_key``, ``bearer_token``, ``github_token``, header values) are kept out
+of ``repr()``. Use :func:`attrs.evolve` to derive a changed copy.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional, Sequence, Tuple
+
+import attrs
+
+if TYPE_CHECKING:
+    from .tools import PermissionRequestHandler, SessionHooks, Tool
+
+__all__ = [
+    "FrozenDict",
+    "MessageOptions",
+    "ModelInfo",
+    "PROVIDER_TYPES",
+    "ProviderConfig",
+    "SessionConfig",
+    "SessionMetadata",
+    "validate_session_id",
+]
+
+PROVIDER_TYPES = ("copilot", "openai", "azure", "anthropic")
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+_SESSION_ID_RE = re.compile(r"[A-Za-z0-9_.:@-]{1,128}")
+
+
+class FrozenDict(Mapping[str, Any]):
+    """An immutable, hashable mapping used for header and capability maps."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        self._data = dict(data or {})
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(tuple(sorted((k, repr(v)) for k, v in self._data.items())))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._data == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({self._data!r})"
+
+
+def _frozen_headers(value: Mapping[str, str] | None) -> FrozenDict:
+    if value is None:
+        return FrozenDict()
+    if not isinstance(value, Mapping):
+        raise TypeError(f"headers must be a mapping of str to str, not {type(value).__name__}")
+    for k, v in value.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise TypeError("headers must be a mapping of str to str")
+    return FrozenDict(value)
+
+
+def _headers_repr(value: FrozenDict) -> str:
+    # Header values are often credentials: show the names only.
+    return "{" + ", ".join(f"{k!r}: '***'" for k in value) + "}"
+
+
+def validate_session_id(session_id: object) -> str:
+    """Return ``session_id`` if valid, else raise ValueError/TypeError naming the problem."""
+    if not isinstance(session_id, str):
+        raise TypeError(f"session_id must be a str, not {type(session_id).__name__}")
+    if not _SESSION_ID_RE.fullmatch(session_id):
+        raise ValueError(
+            f"session_id {session_id[:140]!r} is invalid: use 1-128 ASCII letters, digits "
+            "and '-', '_', '.', ':', '@'"
+        )
+    return session_id
+
+
+def _check_session_id(_inst: object, _attr: object, value: Optional[str]) -> None:
+    if value is not None:
+        validate_session_id(value)
+
+
+def _check_optional_str(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{attr.name} must be a str or None, not {type(value).__name__}")
+
+
+def _check_base_url(inst: object, attr: attrs.Attribute[Any], value: Optional[str]) -> None:
+    _check_optional_str(inst, attr, value)
+    if value is not None and not re.match(r"https?://[^/\s]+", value):
+        raise ValueError(f"{attr.name} must be an http:// or https:// URL, got {value!r}")
+
+
+def _strip_slash(value: Optional[str]) -> Optional[str]:
+    return value.rstrip("/") if isinstance(value, str) else value
+
+
+@attrs.frozen(kw_only=True)
+class ProviderConfig:
+    """Where and how to reach a model endpoint.
+
+    Attributes:
+        type: "copilot" (the GitHub Copilot API), "openai" (any OpenAI-compatible
+            server), "azure" (Azure OpenAI) or "anthropic" (the Messages API).
+        base_url: the API root from the provider's docs: with the version for
+            OpenAI-style endpoints (``https://api.openai.com/v1``), without it for
+            Anthropic (``https://api.anthropic.com``). For Copilot, overrides the
+            discovered endpoint.
+        api_key: the key (OpenAI ``Authorization: Bearer``, Azure ``api-key``,
+            Anthropic ``x-api-key``). Never shown in repr.
+        bearer_token: a bearer token used instead of ``api_key`` (e.g. Azure AD).
+        headers: extra headers sent with every model call (values hidden in repr).
+        wire_model: the model name sent on the wire, when it differs from the
+            session's model (e.g. an Azure deployment name).
+        azure_api_version: the ``api-version`` query parameter for Azure.
+        github_api_url: the GitHub API used for Copilot endpoint discovery.
+        token_exchange: exchange the GitHub token for a short-lived Copilot token.
+    """
+
+    type: str = attrs.field(default="copilot")
+    base_url: Optional[str] = attrs.field(
+        default=None, converter=_strip_slash, validator=_check_base_url
+    )
+    api_key: Optional[str] = attrs.field(
+        default=None, repr=False, validator=_check_optional_str
+    )
+    bearer_token: Optional[str] = attrs.field(
+        default=None, repr=False, validator=_check_optional_str
+    )
+    headers: FrozenDict = attrs.field(
+        factory=FrozenDict, converter=_frozen_headers, repr=_headers_repr
+    )
+    wire_model: Optional[str] = attrs.field(default=None, validator=_check_optional_str)
+    azure_api_version: str = attrs.field(default="2024-10-21")
+    github_api_url: str = attrs.field(
+        default="https://api.github.com", converter=_strip_slash, validator=_check_base_url
+    )
+    token_exchange: bool = attrs.field(default=False)
+
+    @type.validator
+    def _check_type(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value not in PROVIDER_TYPES:
+            raise ValueError(f"type must be one of {', '.join(PROVIDER_TYPES)}; got {value!r}")
+
+    def to_public_dict(self) -> dict[str, Any]:
+        """The fields that may be persisted: everything but secrets and headers."""
+        return {
+            "type": self.type,
+            "base_url": self.base_url,
+            "wire_model": self.wire_model,
+            "azure_api_version": self.azure_api_version,
+            "github_api_url": self.github_api_url,
+            "token_exchange": self.token_exchange,
+        }
+
+
+def _tools_tuple(value: Optional[Sequence["Tool"]]) -> Tuple["Tool", ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError("tools must be a list of Tool objects (see define_tool)")
+    return tuple(value)
+
+
+def _check_positive_int_or_none(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{attr.name} must be an int, not {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{attr.name} must be >= 1, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class SessionConfig:
+    """Everything that defines a session. Pass to ``CopilotClient.create_session``.
+
+    Attributes:
+        model: the model id, e.g. "gpt-5" or "claude-sonnet-4.5".
+        session_id: None for a new uuid4, else 1-128 of ``A-Z a-z 0-9 - _ . : @``.
+        system_message: a system prompt sent first on every call of this session.
+        tools: the tools the model may call (see :func:`copilot_sdk.define_tool`).
+        provider: a per-session endpoint, overriding the client's.
+        github_token: per-session GitHub credentials (multi-user apps). Never stored.
+        streaming: stream from the provider and emit ``assistant.message_delta``.
+        on_permission_request: decides whether a tool call may run.
+        hooks: callbacks around prompts, tool calls and errors.
+        max_tool_rounds: model calls answered with tool requests before giving up.
+        temperature, max_output_tokens, reasoning_effort: model parameters.
+    """
+
+    model: Optional[str] = attrs.field(default=None, validator=_check_optional_str)
+    session_id: Optional[str] = attrs.field(default=None, validator=_check_session_id)
+    system_message: Optional[str] = attrs.field(default=None, validator=_check_optional_str)
+    tools: Tuple["Tool", ...] = attrs.field(factory=tuple, converter=_tools_tuple)
+    provider: Optional[ProviderConfig] = attrs.field(default=None)
+    github_token: Optional[str] = attrs.field(
+        default=None, repr=False, validator=_check_optional_str
+    )
+    streaming: bool = attrs.field(default=False)
+    on_permission_request: Optional["PermissionRequestHandler"] = attrs.field(default=None)
+    hooks: Optional["SessionHooks"] = attrs.field(default=None)
+    max_tool_rounds: int = attrs.field(default=25, validator=_check_positive_int_or_none)
+    temperature: Optional[float] = attrs.field(default=None)
+    max_output_tokens: Optional[int] = attrs.field(
+        default=None, validator=_check_positive_int_or_none
+    )
+    reasoning_effort: Optional[str] = attrs.field(default=None)
+
+    @provider.validator
+    def _check_provider(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and not isinstance(value, ProviderConfig):
+            raise TypeError(f"provider must be a ProviderConfig, not {type(value).__name__}")
+
+    @temperature.validator
+    def _check_temperature(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"temperature must be a number, not {type(value).__name__}")
+        if not 0 <= value <= 2:
+            raise ValueError(f"temperature must be between 0 and 2, got {value}")
+
+    @reasoning_effort.validator
+    def _check_effort(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and value not in REASONING_EFFORTS:
+            raise ValueError(
+                f"reasoning_effort must be one of {', '.join(REASONING_EFFORTS)}; got {value!r}"
+            )
+
+    @streaming.validator
+    def _check_streaming(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"streaming must be a bool, not {type(value).__name__}")
+
+    @on_permission_request.validator
+    def _check_permission(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and not callable(value):
+            raise TypeError("on_permission_request must be callable")
+
+    def to_public_dict(self) -> dict[str, Any]:
+        """The fields persisted with the session: no secrets, no code."""
+        return {
+            "model": self.model,
+            "system_message": self.system_message,
+            "provider": self.provider.to_public_dict() if self.provider else None,
+            "streaming": self.streaming,
+            "max_tool_rounds": self.max_tool_rounds,
+            "temperature": self.temperature,
+            "max_output_tokens": self.max_output_tokens,
+            "reasoning_effort": self.reasoning_effort,
+        }
+
+    @classmethod
+    def from_public_dict(cls, data: Mapping[str, Any], session_id: str) -> "SessionConfig":
+        """Rebuild a config from :meth:`to_public_dict` output (for resume)."""
+        provider = data.get("provider")
+        return cls(
+            session_id=session_id,
+            model=data.get("model"),
+            system_message=data.get("system_message"),
+            provider=ProviderConfig(**provider) if provider else None,
+            streaming=bool(data.get("streaming", False)),
+            max_tool_rounds=int(data.get("max_tool_rounds") or 25),
+            temperature=data.get("temperature"),
+            max_output_tokens=data.get("max_output_tokens"),
+            reasoning_effort=data.get("reasoning_effort"),
+        )
+
+
+def _check_prompt(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"prompt must be a str, not {type(value).__name__}")
+    if not value.strip():
+        raise ValueError("prompt must not be empty")
+
+
+@attrs.frozen(kw_only=True)
+class MessageOptions:
+    """One user message. ``prompt`` is the text sent to the model."""
+
+    prompt: str = attrs.field(validator=_check_prompt)
+
+
+@attrs.frozen(kw_only=True)
+class SessionMetadata:
+    """What ``list_sessions`` tells about a stored session."""
+
+    session_id: str
+    start_time: _dt.datetime
+    modified_time: _dt.datetime
+    summary: Optional[str] = None
+    model: Optional[str] = None
+
+
+@attrs.frozen(kw_only=True)
+class ModelInfo:
+    """A model the provider offers. Fields the provider does not report are None."""
+
+    id: str
+    name: str
+    max_prompt_tokens: Optional[int] = None
+    max_output_tokens: Optional[int] = None
+    capabilities: Optional[FrozenDict] = attrs.field(
+        default=None, converter=lambda v: None if v is None else FrozenDict(v)
+    )
+
+
+Handler = Callable[..., Any]
