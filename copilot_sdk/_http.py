@@ -16,6 +16,7 @@ that is waiting for headers or in the middle of a stream.
 
 from __future__ import annotations
 
+import http.cookiejar
 import ipaddress
 import json
 import logging
@@ -29,7 +30,6 @@ from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
 import attrs
 import requests
 import requests.adapters
-from requests.cookies import cookiejar_from_dict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
@@ -208,9 +208,9 @@ class _translate:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> None:
         if exc is None or isinstance(exc, (AbortedError, GeneratorExit)):
-            return False
+            return
         if self.token is not None and self.token.cancelled:
             raise AbortedError("the turn was aborted") from exc
         if isinstance(exc, (requests.Timeout, ReadTimeoutError)) or (
@@ -223,7 +223,6 @@ class _translate:
             raise APIConnectionError(
                 f"connection to {self.url} failed: {type(exc).__name__}", url=self.url
             ) from exc
-        return False
 
 
 def _is_urllib3_error(exc: BaseException) -> bool:
@@ -242,7 +241,7 @@ def _excerpt(response: requests.Response) -> str:
     if isinstance(parsed, dict):
         err = parsed.get("error", parsed)
         if isinstance(err, dict) and isinstance(err.get("message"), str):
-            return err["message"][:500]
+            return str(err["message"])[:500]
         if isinstance(err, str):
             return err[:500]
         if isinstance(parsed.get("message"), str):
@@ -273,7 +272,8 @@ class Transport:
         self._session = requests.Session()
         # Environment settings are resolved once, here, not on every request.
         self._session.trust_env = False
-        self._session.cookies = cookiejar_from_dict({})
+        # No cookies: a shared jar would be per-call state mutated by every thread.
+        self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         self._session.headers = requests.structures.CaseInsensitiveDict(
             {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"}
         )

@@ -38,7 +38,7 @@ class RetryPolicy:
     max_retry_after: float = 60.0
 
     @max_retries.validator
-    def _check(self, attribute: "attrs.Attribute[int]", value: int) -> None:
+    def _check(self, attribute: attrs.Attribute[int], value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"max_retries must be an int >= 0, got {value!r}")
 
@@ -85,8 +85,8 @@ def _wait(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], float]:
         exc = state.outcome.exception() if state.outcome else None
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
-            return min(float(retry_after), policy.max_retry_after)
-        backoff = min(policy.initial_delay * 2 ** (state.attempt_number - 1), policy.max_delay)
+            return float(min(float(retry_after), policy.max_retry_after))
+        backoff = min(policy.initial_delay * float(2 ** (state.attempt_number - 1)), policy.max_delay)
         return backoff * (1.0 - 0.25 * random.random())
 
     return wait

@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from concurrent.futures import Executor
-from typing import Any, Callable, List, Mapping, Optional, Sequence
+from typing import Any, Callable, List, Mapping, Optional, Protocol, Sequence
 
 import attrs
 
@@ -43,15 +43,15 @@ from .types import SessionConfig
 logger = logging.getLogger("copilot_sdk.turn")
 
 
-class TurnControl:
+class TurnControl(Protocol):
     """What the engine needs from the queued turn: its cancel token, and the point
     of no return. ``begin_commit()`` returns False if the turn was cancelled; once
     it returned True, cancelling is refused (the turn completes)."""
 
-    token: CancelToken
+    @property
+    def token(self) -> CancelToken: ...
 
-    def begin_commit(self) -> bool:  # pragma: no cover - protocol
-        raise NotImplementedError
+    def begin_commit(self) -> bool: ...
 
 
 @attrs.frozen(kw_only=True)
@@ -175,7 +175,7 @@ def execute_turn(env: TurnEnv, prompt: str, control: TurnControl, *, stream: boo
                 session_id=env.session_id,
                 config=config,
                 executor=env.tool_executor,
-                record=lambda t, d: record(t, d, message),
+                record=_child_recorder(record, message),
                 cancel=token,
             )
             for result in results:
@@ -188,7 +188,7 @@ def execute_turn(env: TurnEnv, prompt: str, control: TurnControl, *, stream: boo
                     )
                 )
         phase.text = "saving the turn"
-        end = new_event("assistant.turn_end", AssistantTurnEndData(turn_id=turn_id), start)
+        end = new_event("assistant.turn_end", AssistantTurnEndData(turn_id=turn_id), start.id)
         if not control.begin_commit():
             raise AbortedError("the turn was aborted")
         env.commit(pending + [end])
@@ -238,6 +238,15 @@ def _describe(exc: BaseException, session_id: str, phase: _Phase) -> CopilotErro
 
 def _emit_quietly(env: TurnEnv, event: SessionEvent) -> None:
     env.emit(event)
+
+
+def _child_recorder(
+    record: Callable[..., SessionEvent], parent: SessionEvent
+) -> Callable[[str, Any], SessionEvent]:
+    def child(event_type: str, data: Any) -> SessionEvent:
+        return record(event_type, data, parent)
+
+    return child
 
 
 def _delta_emitter(

@@ -23,7 +23,7 @@ _QUEUED, _RUNNING, _COMMITTING, _DONE = "queued", "running", "committing", "done
 _END = object()  # put in a stream's sink when the turn is over
 
 
-def abort_error(reason: str) -> AbortedError:
+def abort_error(reason: str) -> CopilotError:
     """The error a turn's caller sees for a cancel ``reason``."""
     if reason == "timeout":
         return TurnTimeoutError("the turn did not finish within its timeout and was aborted")
@@ -34,7 +34,7 @@ class QueuedTurn:
     """One submitted turn: prompt, cancel token, future, optional event sink."""
 
     def __init__(
-        self, prompt: str, *, stream: bool, run: Callable[["QueuedTurn"], SessionEvent]
+        self, prompt: str, *, stream: bool, run: Callable[[QueuedTurn], SessionEvent]
     ) -> None:
         self.prompt = prompt
         self.stream = stream
@@ -123,7 +123,7 @@ class EventStream(Iterator[SessionEvent]):
         self._sink = turn.sink
         weakref.finalize(self, _abandon, turn, abort)
 
-    def __iter__(self) -> "EventStream":
+    def __iter__(self) -> EventStream:
         return self
 
     def __next__(self) -> SessionEvent:
@@ -145,14 +145,14 @@ class EventStream(Iterator[SessionEvent]):
             self._finished = True
             self._abort(self._turn)
 
-    def __enter__(self) -> "EventStream":
+    def __enter__(self) -> EventStream:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
     @property
-    def future(self) -> "Future[SessionEvent]":
+    def future(self) -> Future[SessionEvent]:
         """The turn's outcome: the final ``assistant.message`` event."""
         return self._turn.future
 

@@ -74,8 +74,8 @@ class CopilotClient:
         *,
         provider: Optional[ProviderConfig] = None,
         github_token: Optional[str] = None,
-        store: Union[None, str, "os.PathLike[str]", SessionStore] = None,
-        base_directory: Union[None, str, "os.PathLike[str]"] = None,
+        store: Union[None, str, os.PathLike[str], SessionStore] = None,
+        base_directory: Union[None, str, os.PathLike[str]] = None,
         max_workers: int = 16,
         timeout: TimeoutArg = None,
         stream_idle_timeout: float = 60.0,
@@ -125,7 +125,7 @@ class CopilotClient:
         return f"CopilotClient(provider={provider!r}, state={self._state!r})"
 
     # -- lifecycle ------------------------------------------------------------
-    def start(self) -> "CopilotClient":
+    def start(self) -> CopilotClient:
         """Open the store, the HTTP pool and the thread pool. Idempotent.
 
         Raises:
@@ -189,7 +189,7 @@ class CopilotClient:
             self.store.close()
         logger.debug("client stopped")
 
-    def __enter__(self) -> "CopilotClient":
+    def __enter__(self) -> CopilotClient:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

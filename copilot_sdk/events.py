@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import uuid
-from typing import Any, Mapping, Optional, Tuple, Union
+from typing import Any, Iterable, Mapping, Optional, Tuple, Union
 
 import attrs
 
@@ -62,11 +62,15 @@ class AssistantMessageDeltaData:
     message_id: str
 
 
+def _requests_tuple(value: Iterable[ToolRequest]) -> Tuple[ToolRequest, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class AssistantMessageData:
     content: str
     message_id: str
-    tool_requests: Tuple[ToolRequest, ...] = attrs.field(factory=tuple, converter=tuple)
+    tool_requests: Tuple[ToolRequest, ...] = attrs.field(factory=tuple, converter=_requests_tuple)
     model: Optional[str] = None
 
 

@@ -74,7 +74,7 @@ class SessionRuntime(Protocol):
 
     def tool_pool(self) -> Executor: ...
 
-    def released(self, session: "Session") -> None: ...
+    def released(self, session: Session) -> None: ...
 
 
 def _prompt_text(prompt: Prompt) -> str:
@@ -154,7 +154,7 @@ class Session:
         turn = self._submit(_prompt_text(prompt), stream=False)
         return self._wait(turn, timeout)
 
-    def send_async(self, prompt: Prompt) -> "Future[SessionEvent]":
+    def send_async(self, prompt: Prompt) -> Future[SessionEvent]:
         """Queue a message; return a Future of the final ``assistant.message`` event.
         Cancelling the Future before the turn starts removes it from the queue."""
         return self._submit(_prompt_text(prompt), stream=False).future
@@ -353,7 +353,7 @@ class Session:
         with self._lock:
             return self._closed or self._closing
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: Any) -> None:

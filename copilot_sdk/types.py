@@ -170,7 +170,7 @@ class ProviderConfig:
         }
 
 
-def _tools_tuple(value: Optional[Sequence["Tool"]]) -> Tuple["Tool", ...]:
+def _tools_tuple(value: Optional[Sequence[Tool]]) -> Tuple[Tool, ...]:
     if value is None:
         return ()
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
@@ -208,14 +208,14 @@ class SessionConfig:
     model: Optional[str] = attrs.field(default=None, validator=_check_optional_str)
     session_id: Optional[str] = attrs.field(default=None, validator=_check_session_id)
     system_message: Optional[str] = attrs.field(default=None, validator=_check_optional_str)
-    tools: Tuple["Tool", ...] = attrs.field(factory=tuple, converter=_tools_tuple)
+    tools: Tuple[Tool, ...] = attrs.field(factory=tuple, converter=_tools_tuple)
     provider: Optional[ProviderConfig] = attrs.field(default=None)
     github_token: Optional[str] = attrs.field(
         default=None, repr=False, validator=_check_optional_str
     )
     streaming: bool = attrs.field(default=False)
-    on_permission_request: Optional["PermissionRequestHandler"] = attrs.field(default=None)
-    hooks: Optional["SessionHooks"] = attrs.field(default=None)
+    on_permission_request: Optional[PermissionRequestHandler] = attrs.field(default=None)
+    hooks: Optional[SessionHooks] = attrs.field(default=None)
     max_tool_rounds: int = attrs.field(default=25, validator=_check_positive_int_or_none)
     temperature: Optional[float] = attrs.field(default=None)
     max_output_tokens: Optional[int] = attrs.field(
@@ -268,7 +268,7 @@ class SessionConfig:
         }
 
     @classmethod
-    def from_public_dict(cls, data: Mapping[str, Any], session_id: str) -> "SessionConfig":
+    def from_public_dict(cls, data: Mapping[str, Any], session_id: str) -> SessionConfig:
         """Rebuild a config from :meth:`to_public_dict` output (for resume)."""
         provider = data.get("provider")
         return cls(
@@ -309,6 +309,10 @@ class SessionMetadata:
     model: Optional[str] = None
 
 
+def _frozen_or_none(value: Optional[Mapping[str, Any]]) -> Optional[FrozenDict]:
+    return None if value is None else FrozenDict(value)
+
+
 @attrs.frozen(kw_only=True)
 class ModelInfo:
     """A model the provider offers. Fields the provider does not report are None."""
@@ -317,9 +321,7 @@ class ModelInfo:
     name: str
     max_prompt_tokens: Optional[int] = None
     max_output_tokens: Optional[int] = None
-    capabilities: Optional[FrozenDict] = attrs.field(
-        default=None, converter=lambda v: None if v is None else FrozenDict(v)
-    )
+    capabilities: Optional[FrozenDict] = attrs.field(default=None, converter=_frozen_or_none)
 
 
 Handler = Callable[..., Any]

@@ -111,7 +111,7 @@ def parse_models(body: Any) -> List[ModelInfo]:
         models.append(
             ModelInfo(
                 id=item["id"],
-                name=item.get("name") if isinstance(item.get("name"), str) else item["id"],
+                name=str(item.get("name") if isinstance(item.get("name"), str) else item["id"]),
                 max_prompt_tokens=_int(limits.get("max_prompt_tokens")),
                 max_output_tokens=_int(limits.get("max_output_tokens")),
                 capabilities=caps,
