@@ -1,0 +1,254 @@
+"""OpenAI chat-completions and models endpoints of the mock model server.
+
+Payloads follow OpenAI's published schemas (``CreateChatCompletionResponse``,
+``CreateChatCompletionStreamResponse``); the project's tests validate every reply
+against them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import attrs
+
+from ._mock_server import Exchange, Route, error_body, path_endswith, send_fault
+from ._mock_types import MockFault, MockReply, MockToolCall
+
+__all__ = ["MODELS", "ROUTES", "echo_text"]
+
+MODELS: tuple[tuple[str, str, str], ...] = (
+    ("gpt-5", "GPT-5", "openai"),
+    ("gpt-5-mini", "GPT-5 mini", "openai"),
+    ("gpt-4.1", "GPT-4.1", "openai"),
+    ("claude-sonnet-4.5", "Claude Sonnet 4.5", "anthropic"),
+)
+"""(id, display name, vendor) of the models ``GET .../models`` lists."""
+
+_DEFAULT_MODEL = "gpt-5"
+
+
+@attrs.frozen
+class _ToolCallOut:
+    id: str
+    name: str
+    arguments: str
+
+
+def _text(content: Any) -> str | None:
+    """Return a message content as text: a string, or the text parts joined."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            part["text"]
+            for part in content
+            if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)
+        )
+    return None
+
+
+def _request_model(exchange: Exchange) -> str:
+    model = exchange.request.body.get("model")
+    if isinstance(model, str) and model:
+        return model
+    parts = exchange.request.path.split("/")
+    if "deployments" in parts[:-1]:  # Azure: the deployment names the model
+        return parts[parts.index("deployments") + 1]
+    return _DEFAULT_MODEL
+
+
+def echo_text(model: str, messages: Sequence[Any]) -> str:
+    """Return the default reply: a deterministic summary of the conversation received.
+
+    Args:
+        model: The model the request named.
+        messages: The request's ``messages``.
+
+    Returns:
+        ``"echo: model=M; messages=N; system=yes|no; first_user='..'; last_user='..'"``
+        where first/last_user are the first/last user message texts (None if there is
+        no user message; text parts joined with no separator).
+    """
+    dicts = [m for m in messages if isinstance(m, dict)]
+    users = [_text(m.get("content")) for m in dicts if m.get("role") == "user"]
+    system = "yes" if any(m.get("role") == "system" for m in dicts) else "no"
+    first = users[0] if users else None
+    last = users[-1] if users else None
+    return (
+        f"echo: model={model}; messages={len(messages)}; system={system}; "
+        f"first_user={first!r}; last_user={last!r}"
+    )
+
+
+def _tool_calls_out(exchange: Exchange, calls: Sequence[MockToolCall]) -> list[_ToolCallOut]:
+    out = []
+    for call in calls:
+        call_id = call.id if call.id is not None else f"call_{exchange.state.next_id('call')}"
+        args = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
+        out.append(_ToolCallOut(call_id, call.name, args))
+    return out
+
+
+def _usage(
+    messages: Sequence[Any], reply: MockReply, content: str, calls: Sequence[_ToolCallOut]
+) -> dict[str, int]:
+    if reply.prompt_tokens is not None:
+        prompt = reply.prompt_tokens
+    else:
+        prompt_text = "".join(_text(m.get("content")) or "" for m in messages if isinstance(m, dict))
+        prompt = len(prompt_text) // 4 + 1
+    if reply.completion_tokens is not None:
+        completion = reply.completion_tokens
+    else:
+        completion = (len(content) + sum(len(c.arguments) for c in calls)) // 4 + 1
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def handle_chat_completions(exchange: Exchange) -> None:
+    """Answer ``POST .../chat/completions``: a fault, a scripted reply or the echo."""
+    body = exchange.request.body
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        exchange.send_json(400, error_body(400, "'messages' is required and must be an array"))
+        return
+    model = _request_model(exchange)
+    item = exchange.state.script.pop(body)
+    if isinstance(item, MockFault):
+        send_fault(exchange, item)
+        return
+    reply = item if item is not None else MockReply(content=echo_text(model, body["messages"]))
+    settings = exchange.state.settings
+    if not exchange.sleep(reply.latency if reply.latency is not None else settings.latency):
+        exchange.close_abruptly()
+        return
+    calls = _tool_calls_out(exchange, reply.tool_calls)
+    head = {
+        "id": f"chatcmpl-{exchange.state.next_id('chatcmpl')}",
+        "created": int(time.time()),
+        "model": reply.model or model,
+    }
+    usage = _usage(body["messages"], reply, reply.content, calls)
+    if body.get("stream") is True:
+        options = body.get("stream_options")
+        include_usage = isinstance(options, dict) and options.get("include_usage") is True
+        _stream(exchange, reply, head, calls, usage if include_usage else None)
+        return
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": reply.content if reply.content or not calls else None,
+        "refusal": None,
+        "annotations": [],
+    }
+    if calls:
+        message["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in calls
+        ]
+    choice = {
+        "index": 0,
+        "message": message,
+        "finish_reason": "tool_calls" if calls else "stop",
+        "logprobs": None,
+    }
+    exchange.send_json(200, {**head, "object": "chat.completion", "choices": [choice], "usage": usage})
+
+
+def _chunks(
+    reply: MockReply,
+    head: dict[str, Any],
+    calls: Sequence[_ToolCallOut],
+    size: int,
+    usage: dict[str, int] | None,
+) -> Iterator[dict[str, Any]]:
+    """Yield the stream's chunk objects: role, content, tool calls, finish, usage."""
+    base: dict[str, Any] = {**head, "object": "chat.completion.chunk"}
+    if usage is not None:
+        base["usage"] = None  # as OpenAI does: null on every chunk but the last
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
+        return {**base, "choices": [choice]}
+
+    yield chunk({"role": "assistant", "content": ""})
+    for piece in _pieces(reply.content, size):
+        yield chunk({"content": piece})
+    for index, call in enumerate(calls):
+        function = {"name": call.name, "arguments": ""}
+        yield chunk(
+            {"tool_calls": [{"index": index, "id": call.id, "type": "function", "function": function}]}
+        )
+        for piece in _pieces(call.arguments, size):
+            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+    yield chunk({}, "tool_calls" if calls else "stop")
+    if usage is not None:
+        yield {**base, "choices": [], "usage": usage}
+
+
+def _stream(
+    exchange: Exchange,
+    reply: MockReply,
+    head: dict[str, Any],
+    calls: Sequence[_ToolCallOut],
+    usage: dict[str, int] | None,
+) -> None:
+    settings = exchange.state.settings
+    size = reply.chunk_size or settings.chunk_size
+    delay = reply.chunk_delay if reply.chunk_delay is not None else settings.chunk_delay
+    stall_at = None
+    if reply.stall_after is not None:  # after the role chunk and stall_after content chunks
+        stall_at = 1 + min(reply.stall_after, len(_pieces(reply.content, size)))
+    exchange.begin_chunked("text/event-stream", {"Cache-Control": "no-cache"})
+    for sent, chunk in enumerate(_chunks(reply, head, calls, size, usage)):
+        if sent == reply.truncate_after:
+            exchange.close_abruptly()
+            return
+        if sent == stall_at:
+            exchange.hang()
+            exchange.close_abruptly()
+            return
+        if sent and not exchange.sleep(delay):
+            exchange.close_abruptly()
+            return
+        exchange.write_chunk(b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n")
+    if reply.truncate_after is not None:
+        exchange.close_abruptly()
+        return
+    exchange.write_chunk(b"data: [DONE]\n\n")
+    exchange.end_chunked()
+
+
+def handle_models(exchange: Exchange) -> None:
+    """Answer ``GET .../models`` with a fixed list of models."""
+    data = [
+        {
+            "id": model_id,
+            "object": "model",
+            "created": 0,
+            "owned_by": "mock",
+            "name": name,
+            "vendor": vendor,
+            "capabilities": {
+                "limits": {"max_prompt_tokens": 128000, "max_output_tokens": 16384},
+                "supports": {"tool_calls": True, "streaming": True},
+            },
+        }
+        for model_id, name, vendor in MODELS
+    ]
+    exchange.send_json(200, {"object": "list", "data": data})
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", path_endswith("/chat/completions"), handle_chat_completions, model_call=True),
+    Route("GET", path_endswith("/models"), handle_models),
+)
+"""The OpenAI-format routes (any path prefix: /v1, Azure deployments, Copilot bases)."""
