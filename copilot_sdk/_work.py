@@ -23,11 +23,16 @@ _QUEUED, _RUNNING, _COMMITTING, _DONE = "queued", "running", "committing", "done
 _END = object()  # put in a stream's sink when the turn is over
 
 
-def abort_error(reason: str) -> CopilotError:
+def abort_error(reason: str, *, started: bool = True) -> CopilotError:
     """The error a turn's caller sees for a cancel ``reason``."""
     if reason == "timeout":
+        if not started:
+            return TurnTimeoutError("the turn timed out while queued and never started")
         return TurnTimeoutError("the turn did not finish within its timeout and was aborted")
-    return AbortedError(f"the turn was {reason}" if reason != "aborted" else "the turn was aborted")
+    why = "session.abort() was called" if reason == "aborted" else reason
+    if not started:
+        return AbortedError(f"the queued turn was cancelled before it started: {why}")
+    return AbortedError(f"the turn was aborted: {why}")
 
 
 class QueuedTurn:
@@ -79,7 +84,7 @@ class QueuedTurn:
             self._state = _DONE
         self.token.cancel(reason)
         if not self.future.done():
-            self.future.set_exception(abort_error(reason))
+            self.future.set_exception(abort_error(reason, started=False))
         if self.sink is not None:
             self.sink.put(_END)
 

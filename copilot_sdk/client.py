@@ -203,6 +203,13 @@ class CopilotClient:
                 ResourceWarning,
                 stacklevel=1,
             )
+            # Best effort: idle pool threads and sockets go; turns cannot be running
+            # (they hold references to this client).
+            for pool in (self._pool, self._tool_pool):
+                if pool is not None:
+                    pool.shutdown(wait=False)
+            if self._transport is not None:
+                self._transport.close()
 
     def _ensure_started(self) -> None:
         with self._lock:

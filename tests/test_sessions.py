@@ -345,3 +345,27 @@ def _openai(server: MockModelServer) -> Any:
     from copilot_sdk import ProviderConfig
 
     return ProviderConfig(type="openai", base_url=server.openai_base_url, api_key="test-key")
+
+
+def test_garbage_collected_running_client_warns(server: MockModelServer) -> None:
+    import gc
+
+    client = CopilotClient(provider=_openai(server), store=":memory:").start()
+    with pytest.warns(ResourceWarning, match="stop"):
+        del client
+        gc.collect()
+
+
+def test_future_cancel_before_start_removes_the_turn(
+    make_client: Callable[..., CopilotClient],
+) -> None:
+    with MockModelServer(latency=0.3) as slow:
+        client = make_client(provider=_openai(slow))
+        session = client.create_session(model="gpt-5")
+        first = session.send_async("first")
+        second = session.send_async("second")
+        assert second.cancel()
+        third = session.send_async("third")
+        first.result(JOIN)
+        third.result(JOIN)
+        assert [r.body["messages"][-1]["content"] for r in slow.chat_requests] == ["first", "third"]

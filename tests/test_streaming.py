@@ -300,3 +300,33 @@ def test_reply_renders_as_markdown(client: CopilotClient, server: MockModelServe
 
 def _openai(server: MockModelServer) -> ProviderConfig:
     return ProviderConfig(type="openai", base_url=server.openai_base_url, api_key="test-key")
+
+
+def test_display_stream_outside_a_notebook_writes_text(
+    client: CopilotClient, server: MockModelServer
+) -> None:
+    import io
+
+    from copilot_sdk.notebook import display_stream, in_notebook
+
+    assert not in_notebook()
+    session = client.create_session(model="gpt-5")
+    server.enqueue(MockReply(content=ANSWER, chunk_size=7))
+    out = io.StringIO()
+    final = display_stream(session, "hello", out=out)
+    assert out.getvalue() == ANSWER + "\n"
+    assert final.data.content == ANSWER
+
+
+def test_queued_turns_get_a_clear_cancellation_error(
+    make_client: Callable[..., CopilotClient],
+) -> None:
+    with MockModelServer(latency=60) as stalled:
+        client = make_client(provider=_openai(stalled))
+        session = client.create_session(model="gpt-5")
+        session.send_async("running")
+        queued = session.send_async("queued")
+        assert stalled.wait_for_requests(1, timeout=JOIN)
+        session.abort()
+        with pytest.raises(AbortedError, match="cancelled before it started"):
+            queued.result(JOIN)
