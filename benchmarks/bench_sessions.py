@@ -43,29 +43,30 @@ def run_ours(base_url: str, sessions: int, turns: int, workers: int) -> None:
             future.result(timeout=600)
 
 
+def baseline_conversation(http: Any, base_url: str, i: int, turns: int) -> None:
+    """One conversation with bare requests and a hand-kept message list."""
+    messages: List[Dict[str, Any]] = []
+    for t in range(turns):
+        messages.append({"role": "user", "content": f"turn {t} of session {i}"})
+        response = http.post(
+            f"{base_url}/chat/completions",
+            json={"model": "gpt-5", "messages": messages},
+            headers={"Authorization": "Bearer bench"},
+            timeout=(10, 600),
+        )
+        response.raise_for_status()
+        messages.append(response.json()["choices"][0]["message"])
+
+
 def run_baseline(base_url: str, sessions: int, turns: int, workers: int) -> None:
     import requests
     import requests.adapters
 
     http = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_maxsize=workers)
-    http.mount("http://", adapter)
-
-    def conversation(i: int) -> None:
-        messages: List[Dict[str, Any]] = []
-        for t in range(turns):
-            messages.append({"role": "user", "content": f"turn {t} of session {i}"})
-            response = http.post(
-                f"{base_url}/chat/completions",
-                json={"model": "gpt-5", "messages": messages},
-                headers={"Authorization": "Bearer bench"},
-                timeout=(10, 600),
-            )
-            response.raise_for_status()
-            messages.append(response.json()["choices"][0]["message"])
-
+    http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=workers))
     with ThreadPoolExecutor(workers) as pool:
-        for future in [pool.submit(conversation, i) for i in range(sessions)]:
+        futures = [pool.submit(baseline_conversation, http, base_url, i, turns) for i in range(sessions)]
+        for future in futures:
             future.result(timeout=600)
 
 

@@ -73,22 +73,23 @@ def _shutdown(conn: HTTPConnection) -> None:
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-class _CancellableConnection(HTTPConnection):
+class _CancellableConnectMixin:
+    """A cancel during connect() cannot interrupt it; catch it right after."""
+
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         token = _current_token()
         if token is not None and token.cancelled:
-            self.close()
+            self.close()  # type: ignore[attr-defined]
             raise AbortedError("the turn was aborted while connecting")
 
 
-class _CancellableHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        token = _current_token()
-        if token is not None and token.cancelled:
-            self.close()
-            raise AbortedError("the turn was aborted while connecting")
+class _CancellableConnection(_CancellableConnectMixin, HTTPConnection):
+    pass
+
+
+class _CancellableHTTPSConnection(_CancellableConnectMixin, HTTPSConnection):
+    pass
 
 
 class _CancellablePoolMixin:
@@ -306,7 +307,7 @@ class Transport:
     def check_url(self, url: str) -> None:
         """Raise ConfigurationError for a plain-http URL that is not allowed."""
         scheme = urllib.parse.urlsplit(url).scheme
-        if scheme == "https":
+        if scheme == "https" or (scheme == "http" and self.allow_insecure_http):
             return
         if scheme != "http":
             raise ConfigurationError(f"unsupported URL scheme in {url!r}: use https://")
