@@ -219,7 +219,7 @@ def event_to_dict(event: SessionEvent) -> dict[str, Any]:
         "id": event.id,
         "timestamp": event.timestamp.isoformat(),
         "type": event.type,
-        "data": attrs.asdict(event.data, recurse=True, retain_collection_types=False),
+        "data": attrs.asdict(event.data, recurse=True),
         "parent_id": event.parent_id,
     }
 

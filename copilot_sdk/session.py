@@ -215,7 +215,7 @@ class Session:
     # -- running a turn (on a pool thread) -----------------------------------
     def _run_turn(self, turn: QueuedTurn) -> SessionEvent:
         store = self._runtime.store
-        with turn_thread(self._session_id), store.turn_lock(self._session_id):
+        with turn_thread(self._session_id), store.turn_lock(self._session_id, turn.token.wait):
             self._catch_up()
             with self._lock:
                 history = list(self._history)

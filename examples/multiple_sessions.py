@@ -25,7 +25,7 @@ from copilot_sdk import CopilotClient, ProviderConfig
 CONVERSATIONS = [
     # (session id or None for a generated one, model, context prompt, follow-up)
     (None, "gpt-5", "I'm working on a Python web API with FastAPI.", "How should I structure my routers?"),
-    (None, "gpt-5", "I'm writing a command-line tool in Rust.", "Which crate should I use to parse arguments?"),
+    (None, "gpt-5", "I'm writing a command-line tool in Rust.", "Which crate parses arguments?"),
     (
         "user-123-chat",
         "claude-sonnet-4.5",

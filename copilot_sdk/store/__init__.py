@@ -1,15 +1,24 @@
-"""Session stores: the SessionStore protocol and its implementations."""
+"""Session stores: the SessionStore protocol and its implementations.
+
+``MemoryStore`` keeps sessions in this process; ``SQLiteStore`` (the default, in
+:mod:`copilot_sdk.store.sqlite`) keeps them in one SQLite file shared by threads and
+processes.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Tuple, Union
+from typing import TYPE_CHECKING, Any, Tuple, Union
 
+from ..errors import ConfigurationError
 from .base import SessionRecord, SessionStore
 from .memory import MemoryStore
 
-__all__ = ["MemoryStore", "SessionRecord", "SessionStore", "open_store"]
+if TYPE_CHECKING:
+    from .sqlite import SQLiteStore
+
+__all__ = ["MemoryStore", "SQLiteStore", "SessionRecord", "SessionStore", "open_store"]
 
 StoreArg = Union[None, str, "os.PathLike[str]", SessionStore]
 
@@ -19,6 +28,10 @@ def open_store(store: StoreArg, base_directory: Path) -> Tuple[SessionStore, boo
 
     None: SQLite at ``<base_directory>/sessions.db``; ":memory:": a MemoryStore; a
     path: SQLite there; a SessionStore: used as is (the caller closes it).
+
+    Raises:
+        ConfigurationError: the SQLite database cannot be opened (see SQLiteStore).
+        TypeError: ``store`` is none of the above.
     """
     if store is None:
         return _sqlite(base_directory / "sessions.db"), True
@@ -37,6 +50,17 @@ def open_store(store: StoreArg, base_directory: Path) -> Tuple[SessionStore, boo
 def _sqlite(path: Path) -> SessionStore:
     try:
         from .sqlite import SQLiteStore
-    except ImportError:  # until the SQLite store lands, keep sessions in memory
-        return MemoryStore()
+    except ImportError as exc:  # a Python built without the sqlite3 module
+        raise ConfigurationError(
+            f"cannot open the session database {path}: this Python has no sqlite3 module; "
+            "pass store=':memory:' or a SessionStore"
+        ) from exc
     return SQLiteStore(path)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SQLiteStore":  # imported on first use: sqlite3 is optional in some builds
+        from .sqlite import SQLiteStore
+
+        return SQLiteStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

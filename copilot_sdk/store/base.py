@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-from typing import Any, ContextManager, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import Any, Callable, ContextManager, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 import attrs
 
@@ -86,9 +86,22 @@ class SessionStore(Protocol):
         """The most recently modified session's id, or None."""
         ...
 
-    def turn_lock(self, session_id: str) -> ContextManager[None]:
+    def turn_lock(
+        self, session_id: str, wait: Optional[Callable[[float], bool]] = None
+    ) -> ContextManager[None]:
         """Exclusive right to run a turn of this session (across processes, for
-        stores shared between processes)."""
+        stores shared between processes).
+
+        Args:
+            session_id: the session.
+            wait: how to pause between attempts while another holder has the
+                session: ``wait(seconds)`` blocks up to that long and returns True
+                to give up (e.g. ``CancelToken.wait`` of the turn, so an abort ends
+                the wait at once). Default: ``time.sleep``, never giving up early.
+
+        Raises:
+            AbortedError: ``wait`` returned True.
+        """
         ...
 
     def close(self) -> None: ...

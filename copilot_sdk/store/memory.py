@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from typing import ContextManager, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, ContextManager, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
@@ -82,7 +82,11 @@ class MemoryStore:
         sessions = self.list()
         return sessions[0].session_id if sessions else None
 
-    def turn_lock(self, session_id: str) -> ContextManager[None]:
+    def turn_lock(
+        self, session_id: str, wait: Optional[Callable[[float], bool]] = None
+    ) -> ContextManager[None]:
+        """No-op: this store lives in one process, whose session queue already
+        runs one turn of a session at a time."""
         return no_lock()
 
     def close(self) -> None:

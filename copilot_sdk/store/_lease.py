@@ -1,0 +1,113 @@
+"""Turn leases: cross-process exclusion per session in an SQLite store.
+
+A lease is a row ``(session_id, owner, expires_at)`` in the ``leases`` table. It is
+taken with ``BEGIN IMMEDIATE`` (so two processes cannot both see it free), renewed
+by a heartbeat while held, and deleted on release. A holder that dies (SIGKILL,
+power loss) stops renewing, so its lease expires after the TTL and another process
+takes it over.
+
+The functions here run SQL on a connection the caller has locked; the
+:class:`Heartbeat` thread calls back into its store to renew.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from typing import Callable, Optional
+
+logger = logging.getLogger("copilot_sdk.store")
+
+__all__ = ["Heartbeat", "new_owner", "release", "renew", "try_acquire"]
+
+
+def new_owner() -> str:
+    """A fresh lease owner id: ``hostname:pid:uuid``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+
+
+def try_acquire(conn: sqlite3.Connection, session_id: str, owner: str, ttl: float) -> Optional[bool]:
+    """Take the lease if it is free or expired.
+
+    Returns:
+        True if taken, False if another owner holds it, None if the session does
+        not exist (no lease is taken then).
+    """
+    row = conn.execute(
+        "SELECT expires_at FROM leases WHERE session_id = ?", (session_id,)
+    ).fetchone()
+    if row is not None and row[0] > time.time():
+        return False  # cheap read first: no write lock while someone holds it
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+            conn.execute("ROLLBACK")
+            return None
+        now = time.time()
+        row = conn.execute(
+            "SELECT owner, expires_at FROM leases WHERE session_id = ?", (session_id,)
+        ).fetchone()
+        if row is not None and row[1] > now:
+            conn.execute("ROLLBACK")
+            return False
+        if row is not None:
+            logger.warning(
+                "session %r: taking over the expired turn lease of %s", session_id, row[0]
+            )
+        conn.execute(
+            "INSERT OR REPLACE INTO leases (session_id, owner, expires_at) VALUES (?, ?, ?)",
+            (session_id, owner, now + ttl),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return True
+
+
+def renew(conn: sqlite3.Connection, session_id: str, owner: str, ttl: float) -> bool:
+    """Extend a held lease; False if it is no longer ours (deleted or taken over).
+    Runs in the caller's transaction, if any."""
+    cursor = conn.execute(
+        "UPDATE leases SET expires_at = ? WHERE session_id = ? AND owner = ?",
+        (time.time() + ttl, session_id, owner),
+    )
+    return cursor.rowcount == 1
+
+
+def release(conn: sqlite3.Connection, session_id: str, owner: str) -> None:
+    """Give the lease up (a no-op if it is no longer ours)."""
+    conn.execute("DELETE FROM leases WHERE session_id = ? AND owner = ?", (session_id, owner))
+
+
+class Heartbeat:
+    """A daemon thread calling ``beat()`` every ``interval`` seconds until stopped.
+
+    Thread-safe: ``stop`` may be called from any thread, more than once.
+    """
+
+    def __init__(self, beat: Callable[[], None], interval: float, name: str) -> None:
+        self._beat = beat
+        self._interval = interval
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._interval):
+            try:
+                self._beat()
+            except Exception:
+                logger.exception("renewing turn leases failed")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread and wait (briefly) for it to end."""
+        self._stopped.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)

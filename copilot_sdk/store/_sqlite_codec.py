@@ -1,0 +1,112 @@
+"""Rows <-> values for the SQLite store: times, configs and event payloads.
+
+Times are stored as integer microseconds since the Unix epoch (UTC), so ordering is
+an integer comparison; configs and events as compact JSON. Decoding failures become
+ConfigurationError naming the database file.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import time
+from pathlib import Path
+from typing import Any, List, Mapping, Sequence, Tuple
+
+from ..errors import ConfigurationError
+from ..events import SessionEvent, event_from_dict, event_to_dict
+from .base import SessionRecord
+
+__all__ = [
+    "EPOCH",
+    "MICROSECOND",
+    "decode_events",
+    "decode_record",
+    "encode_config",
+    "encode_event",
+    "from_us",
+    "now_us",
+    "to_us",
+]
+
+EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+MICROSECOND = _dt.timedelta(microseconds=1)
+#: Config keys never written to the database, whatever a caller passes.
+_SECRET_KEYS = frozenset({"api_key", "bearer_token", "github_token", "token", "headers"})
+
+
+def to_us(moment: _dt.datetime) -> int:
+    """Microseconds since the epoch (a naive datetime is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.timezone.utc)
+    return (moment - EPOCH) // MICROSECOND
+
+
+def from_us(us: int) -> _dt.datetime:
+    """The timezone-aware UTC datetime of :func:`to_us` output."""
+    return EPOCH + us * MICROSECOND
+
+
+def now_us() -> int:
+    """Now, in microseconds since the epoch."""
+    return time.time_ns() // 1000
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` without any mapping entry whose key names a secret."""
+    if isinstance(value, Mapping):
+        return {k: _scrub(v) for k, v in value.items() if k not in _SECRET_KEYS}
+    if isinstance(value, (list, tuple)):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def encode_config(config: Mapping[str, Any]) -> str:
+    """A session's public config as JSON, with any secret-named key dropped (the
+    client passes ``SessionConfig.to_public_dict()``, which has none: belt and braces)."""
+    return json.dumps(_scrub(config), ensure_ascii=False, sort_keys=True)
+
+
+def encode_event(event: SessionEvent) -> str:
+    """The row payload: the JSON of :func:`copilot_sdk.events.event_to_dict`."""
+    return json.dumps(event_to_dict(event), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_events(path: Path, session_id: str, payloads: Sequence[str]) -> List[SessionEvent]:
+    """Events from their row payloads, in order (one JSON parse for the lot).
+
+    Raises:
+        ConfigurationError: a payload is not a stored event.
+    """
+    if not payloads:
+        return []
+    try:
+        raws = json.loads("[" + ",".join(payloads) + "]")
+        return [event_from_dict(raw) for raw in raws]
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"the session database {path} holds an unreadable event of session {session_id!r}: {exc}"
+        ) from exc
+
+
+def decode_record(path: Path, row: Tuple[Any, ...]) -> SessionRecord:
+    """A SessionRecord from ``(id, start_time, modified_time, summary, model, config)``.
+
+    Raises:
+        ConfigurationError: the config is not JSON.
+    """
+    session_id, start, modified, summary, model, config = row
+    try:
+        parsed = json.loads(config)
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"the session database {path} holds an unreadable config of session {session_id!r}: {exc}"
+        ) from exc
+    return SessionRecord(
+        session_id=session_id,
+        start_time=from_us(start),
+        modified_time=from_us(modified),
+        summary=summary,
+        model=model,
+        config=parsed if isinstance(parsed, dict) else {},
+    )
