@@ -32,11 +32,16 @@ server.stop()
 """
 
 
-def run_ours(base_url: str, sessions: int, turns: int, workers: int) -> None:
+def run_ours(base_url: str, sessions: int, turns: int, workers: int, store: str = ":memory:") -> None:
+    import tempfile
+
     from copilot_sdk import CopilotClient, ProviderConfig
 
     provider = ProviderConfig(type="openai", base_url=base_url, api_key="bench")
-    with CopilotClient(provider=provider, store=":memory:", max_workers=workers) as client:
+    with tempfile.TemporaryDirectory() as home, CopilotClient(
+        provider=provider, store=None if store == "sqlite" else store, base_directory=home,
+        max_workers=workers,
+    ) as client:
         live = [client.create_session(model="gpt-5") for _ in range(sessions)]
         futures = [s.send_async(f"turn {t} of session {i}") for t in range(turns) for i, s in enumerate(live)]
         for future in futures:
@@ -71,10 +76,15 @@ def run_baseline(base_url: str, sessions: int, turns: int, workers: int) -> None
 
 
 def worker(kind: str, base_url: str, sessions: int, turns: int, workers: int) -> None:
-    run = run_ours if kind == "ours" else run_baseline
-    run(base_url, 2, 1, 2)  # warm imports and code paths
+    def run(sessions: int, turns: int, workers: int) -> None:
+        if kind == "baseline":
+            run_baseline(base_url, sessions, turns, workers)
+        else:
+            run_ours(base_url, sessions, turns, workers, ":memory:" if kind == "ours" else "sqlite")
+
+    run(2, 1, 2)  # warm imports and code paths
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    run(base_url, sessions, turns, workers)
+    run(sessions, turns, workers)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss_mb}))
@@ -97,7 +107,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=64)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--worker", choices=["ours", "baseline"])
+    parser.add_argument("--worker", choices=["ours", "ours-sqlite", "baseline"])
     parser.add_argument("--url")
     args = parser.parse_args()
     if args.worker:
@@ -113,9 +123,9 @@ def main() -> None:
     try:
         assert server.stdout is not None
         base_url = server.stdout.readline().strip()
-        results: Dict[str, List[Dict[str, float]]] = {"baseline": [], "ours": []}
+        results: Dict[str, List[Dict[str, float]]] = {"baseline": [], "ours": [], "ours-sqlite": []}
         for _ in range(args.repeat):
-            for kind in ("baseline", "ours"):
+            for kind in ("baseline", "ours", "ours-sqlite"):
                 results[kind].append(measure(kind, base_url, args))
     finally:
         assert server.stdin is not None
@@ -129,14 +139,20 @@ def main() -> None:
     print(f"ideal wall time: {ideal:.2f} s")
     print(f"{'':28}{'wall s':>9}{'x ideal':>9}{'CPU ms/turn':>13}{'peak RSS MB':>13}")
     med: Dict[str, Dict[str, float]] = {}
-    for kind, label in (("baseline", "requests + ThreadPool"), ("ours", "copilot_sdk")):
+    labels = (
+        ("baseline", "requests + ThreadPool"),
+        ("ours", "copilot_sdk (:memory:)"),
+        ("ours-sqlite", "copilot_sdk (SQLite store)"),
+    )
+    for kind, label in labels:
         runs = results[kind]
         med[kind] = {k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "rss_mb")}
         m = med[kind]
         print(f"{label:28}{m['wall']:9.3f}{m['wall'] / ideal:9.2f}{m['cpu'] / n_turns * 1000:13.2f}"
               f"{m['rss_mb']:13.1f}")
-    ratio = med["ours"]["wall"] / med["baseline"]["wall"]
-    print(f"copilot_sdk / baseline wall time: {ratio:.3f}x (target <= 1.10x)")
+    for kind, label in labels[1:]:
+        ratio = med[kind]["wall"] / med["baseline"]["wall"]
+        print(f"{label} / baseline wall time: {ratio:.3f}x (target <= 1.10x)")
 
 
 if __name__ == "__main__":
