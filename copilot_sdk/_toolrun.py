@@ -1,13 +1,47 @@
 """One tool round: run the tool calls the model asked for, emit their events, and
-return their results in call order. Failures are results for the model, not errors."""
+return their results in call order. Failures are results for the model, not errors.
+
+A round goes in three steps:
+
+1. On the turn thread, in call order: ``tool.execution_start`` for every call;
+   then for each call the checks that need no handler: unknown tool, arguments
+   that are not a JSON object, ``on_pre_tool_use`` (may deny or change the
+   arguments), arguments that do not fit the schema, ``on_permission_request``
+   (skipped when the pre-tool-use hook said "allow"; with no handler set, tools
+   run). Running these one at a time keeps interactive permission prompts in order.
+2. The calls that passed run concurrently on the client's tool pool. Each handler
+   thread is marked as working for the session's turn, so a handler that calls
+   ``send`` on the same session gets a CopilotError and one that calls ``send`` on
+   another session runs that turn on its own thread rather than waiting for a pool
+   thread. The turn thread waits for the results and for the cancel token: an
+   abort raises AbortedError at once; a running handler cannot be interrupted, its
+   result is discarded. A round that itself runs on a tool thread (a nested send)
+   also runs its own not-yet-started calls inline, so a saturated tool pool cannot
+   deadlock.
+3. On the turn thread, in call order: ``on_error_occurred`` for handlers that
+   raised, ``on_post_tool_use`` (may change the result), ``tool.execution_complete``.
+"""
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor
-from typing import Any, Callable, List, Mapping, Sequence
+import threading
+import time
+from concurrent.futures import Executor, Future
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
+from ._callbacks import (
+    ask_permission,
+    denied,
+    failure,
+    invalid_arguments,
+    invoke_tool,
+    notify_error,
+    post_tool_use,
+    pre_tool_use,
+)
 from ._cancel import CancelToken
+from ._validate import describe_value
 from .errors import AbortedError
 from .events import (
     SessionEvent,
@@ -15,10 +49,28 @@ from .events import (
     ToolExecutionStartData,
     ToolRequest,
 )
-from .tools import Tool, ToolInvocation, ToolResult
+from .tools import PermissionRequest, Tool, ToolInvocation, ToolResult
 from .types import SessionConfig
 
 logger = logging.getLogger("copilot_sdk.tools")
+
+__all__ = ["run_tool_round"]
+
+_Outcome = Tuple[ToolResult, Optional[Exception]]
+_worker = threading.local()  # .active: this thread is running a tool handler
+
+
+class _Call:
+    """One requested call and what became of it."""
+
+    __slots__ = ("request", "invocation", "tool", "result", "error")
+
+    def __init__(self, request: ToolRequest) -> None:
+        self.request = request
+        self.tool: Optional[Tool] = None  # set when the call is to run
+        self.invocation: Optional[ToolInvocation] = None
+        self.result: Optional[ToolResult] = None
+        self.error: Optional[Exception] = None  # an unexpected exception of the handler
 
 
 def run_tool_round(
@@ -31,44 +83,193 @@ def run_tool_round(
     record: Callable[[str, Any], SessionEvent],
     cancel: CancelToken,
 ) -> List[ToolExecutionCompleteData]:
-    """Run ``requests`` and return one completion per request, in call order."""
-    results: List[ToolExecutionCompleteData] = []
+    """Run ``requests`` (see the module doc); one completion per request, in call order.
+
+    Raises:
+        AbortedError: ``cancel`` fired; nothing of the round is returned.
+    """
     for request in requests:
-        if cancel.cancelled:
-            raise AbortedError("the turn was aborted while running tools")
         record(
             "tool.execution_start",
             ToolExecutionStartData(
-                tool_call_id=request.tool_call_id,
-                tool_name=request.name,
-                arguments=request.arguments,
+                tool_call_id=request.tool_call_id, tool_name=request.name, arguments=request.arguments
             ),
         )
-        tool = tools.get(request.name)
-        if tool is None:
-            result = ToolResult(
-                text_result_for_llm=f"Tool '{request.name}' does not exist.",
-                result_type="failure",
-                error=f"unknown tool {request.name!r}",
+    calls: List[_Call] = []
+    for request in requests:
+        _abort_if(cancel)
+        calls.append(_prepare(request, tools, session_id, config))
+    runnable = [call for call in calls if call.result is None]
+    _execute(runnable, session_id, executor, cancel)
+    _abort_if(cancel)
+    for call in runnable:
+        assert call.result is not None and call.invocation is not None
+        if call.error is not None:
+            notify_error(
+                config.hooks, call.error, session_id, context="tool_execution", recoverable=True
             )
-        else:
-            result = tool.invoke(
-                ToolInvocation(
-                    session_id=session_id,
-                    tool_call_id=request.tool_call_id,
-                    tool_name=request.name,
-                    arguments=request.arguments,
-                )
-            )
-        if cancel.cancelled:
-            raise AbortedError("the turn was aborted while running tools")
+        call.result = post_tool_use(
+            config.hooks, session_id, call.request.tool_call_id, call.request.name,
+            call.invocation.arguments, call.result,
+        )
+    _abort_if(cancel)
+    completions: List[ToolExecutionCompleteData] = []
+    for call in calls:
+        result = call.result
+        assert result is not None
         data = ToolExecutionCompleteData(
-            tool_call_id=request.tool_call_id,
+            tool_call_id=call.request.tool_call_id,
             success=result.success,
             result=result.text_result_for_llm,
-            error=result.error if not result.success else None,
-            tool_name=request.name,
+            error=None if result.success else (result.error or result.text_result_for_llm),
+            tool_name=call.request.name,
         )
         record("tool.execution_complete", data)
-        results.append(data)
-    return results
+        completions.append(data)
+    return completions
+
+
+def _abort_if(cancel: CancelToken) -> None:
+    if cancel.cancelled:
+        raise AbortedError("the turn was aborted while running tools")
+
+
+def _prepare(
+    request: ToolRequest, tools: Mapping[str, Tool], session_id: str, config: SessionConfig
+) -> _Call:
+    """Step 1 for one call: either sets ``call.result`` (it will not run) or
+    ``call.tool`` and ``call.invocation``."""
+    call = _Call(request)
+    name = request.name
+    tool = tools.get(name)
+    arguments = {} if request.arguments is None else request.arguments
+    if tool is None:
+        available = ", ".join(sorted(tools)) or "none"
+        call.result = failure(
+            f"Tool '{name}' does not exist. Available tools: {available}.", f"unknown tool {name!r}"
+        )
+        return call
+    if isinstance(arguments, str):
+        excerpt = arguments if len(arguments) <= 80 else arguments[:77] + "..."
+        call.result = failure(
+            f"Invalid arguments for tool '{name}': not valid JSON: {excerpt!r}. "
+            "Send the arguments as a JSON object.",
+            "arguments are not valid JSON",
+        )
+        return call
+    if not isinstance(arguments, dict):
+        call.result = invalid_arguments(
+            name, [f"arguments: expected object, got {describe_value(arguments)}"]
+        )
+        return call
+    hook = pre_tool_use(config.hooks, session_id, request.tool_call_id, name, arguments)
+    arguments = hook.arguments
+    if hook.decision == "deny":
+        call.result = denied(name, "denied-by-pre-tool-use-hook", hook.reason)
+        return call
+    try:
+        problems = tool.check_arguments(arguments)
+    except Exception as exc:  # e.g. an attrs validator raising something unusual
+        logger.exception("checking the arguments of tool %r failed", name)
+        call.result = failure(f"Tool '{name}' failed: {type(exc).__name__}", f"{type(exc).__name__}: {exc}")
+        return call
+    if problems:
+        call.result = invalid_arguments(name, problems)
+        return call
+    if hook.decision != "allow":
+        refusal = ask_permission(
+            config.on_permission_request,
+            PermissionRequest(
+                kind="custom-tool", session_id=session_id, tool_call_id=request.tool_call_id,
+                tool_name=name, arguments=arguments,
+            ),
+        )
+        if refusal is not None:
+            call.result = refusal
+            return call
+    call.tool = tool
+    call.invocation = ToolInvocation(
+        session_id=session_id, tool_call_id=request.tool_call_id, tool_name=name, arguments=arguments
+    )
+    return call
+
+
+def _run(tool: Tool, invocation: ToolInvocation, inline: bool) -> _Outcome:
+    """Run one handler; on a pool thread (``inline`` False) the thread is marked
+    as working for the session's turn while it runs."""
+    previous = getattr(_worker, "active", False)
+    _worker.active = True
+    began = time.monotonic()
+    try:
+        if inline:  # this thread runs the session's turn: it is marked already
+            return invoke_tool(tool, invocation)
+        from .session import turn_thread  # not at import time: session imports us
+
+        with turn_thread(invocation.session_id):
+            return invoke_tool(tool, invocation)
+    finally:
+        _worker.active = previous
+        logger.debug(
+            "tool %r (call %r) ran for %.3f s", tool.name, invocation.tool_call_id, time.monotonic() - began
+        )
+
+
+def _submit(
+    executor: Callable[[], Executor], call: _Call, wake: threading.Event
+) -> Optional[Future[_Outcome]]:
+    assert call.tool is not None and call.invocation is not None
+    try:
+        future = executor().submit(_run, call.tool, call.invocation, False)
+    except RuntimeError:  # the pool is shut down: the caller runs it itself
+        return None
+    future.add_done_callback(lambda _f: wake.set())
+    return future
+
+
+def _execute(
+    calls: Sequence[_Call], session_id: str, executor: Callable[[], Executor], cancel: CancelToken
+) -> None:
+    """Step 2: run ``calls`` concurrently; set each ``call.result``."""
+    if not calls:
+        return
+    wake = threading.Event()
+    futures = [_submit(executor, call, wake) for call in calls]
+    steal = bool(getattr(_worker, "active", False))  # a nested round on a tool thread
+    unregister = cancel.add_callback(wake.set)
+    try:
+        pending = list(range(len(calls)))
+        while pending:
+            wake.clear()
+            if cancel.cancelled:
+                for future in futures:
+                    if future is not None:
+                        future.cancel()
+                raise AbortedError("the turn was aborted while running tools")
+            ran_inline = False
+            still: List[int] = []
+            for index in pending:
+                call, future = calls[index], futures[index]
+                if not ran_inline and (future is None or (steal and future.cancel())):
+                    assert call.tool is not None and call.invocation is not None
+                    call.result, call.error = _run(call.tool, call.invocation, True)
+                    ran_inline = True
+                elif future is not None and future.done():
+                    _collect(call, future)
+                else:
+                    still.append(index)
+            pending = still
+            if pending and not ran_inline:
+                wake.wait(1.0)
+    finally:
+        unregister()
+    logger.debug("session %r: %d tool call(s) done", session_id, len(calls))
+
+
+def _collect(call: _Call, future: Future[_Outcome]) -> None:
+    if future.cancelled():  # cancelled by the pool's shutdown
+        call.result = failure(
+            f"Tool '{call.request.name}' was not run: the client is shutting down.",
+            "the tool pool was shut down",
+        )
+        return
+    call.result, call.error = future.result()

@@ -17,6 +17,7 @@ from typing import Any, Callable, List, Mapping, Optional, Protocol, Sequence
 
 import attrs
 
+from ._callbacks import apply_prompt_hook, notify_error
 from ._cancel import CancelToken
 from ._messages import Message, ModelRequest, ToolSpec
 from ._toolrun import run_tool_round
@@ -37,7 +38,7 @@ from .events import (
     new_event,
 )
 from .providers.base import CallContext, Provider
-from .tools import Tool
+from .tools import SessionHooks, Tool
 from .types import SessionConfig
 
 logger = logging.getLogger("copilot_sdk.turn")
@@ -282,19 +283,11 @@ def _retry_emitter(
 
 
 def _prompt_hook(hook: Callable[..., Any], prompt: str, session_id: str) -> str:
-    result = hook({"prompt": prompt, "session_id": session_id})
-    if isinstance(result, str):
-        return result
-    if isinstance(result, Mapping) and isinstance(result.get("modified_prompt"), str):
-        return str(result["modified_prompt"])
-    return prompt
+    """The prompt after ``on_user_prompt_submitted``; a hook that raises is logged
+    and ignored (see ``copilot_sdk._callbacks``)."""
+    return apply_prompt_hook(SessionHooks(on_user_prompt_submitted=hook), prompt, session_id)
 
 
 def _error_hook(config: SessionConfig, error: CopilotError, session_id: str) -> None:
-    hooks = config.hooks
-    if hooks is None or hooks.on_error_occurred is None:
-        return
-    try:
-        hooks.on_error_occurred({"error": error, "session_id": session_id})
-    except Exception:
-        logger.exception("on_error_occurred hook raised")
+    """Tell ``on_error_occurred`` about the error that ends the turn."""
+    notify_error(config.hooks, error, session_id)

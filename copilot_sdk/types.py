@@ -175,7 +175,26 @@ def _tools_tuple(value: Optional[Sequence[Tool]]) -> Tuple[Tool, ...]:
         return ()
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeError("tools must be a list of Tool objects (see define_tool)")
-    return tuple(value)
+    from .tools import validate_tools  # TypeError for non-Tools, ValueError for duplicate names
+
+    return validate_tools(value)
+
+
+def _hooks(value: object) -> Optional[SessionHooks]:
+    """A SessionHooks, also from a mapping of hook names (the official SDK's dict form)."""
+    from .tools import SessionHooks
+
+    if value is None or isinstance(value, SessionHooks):
+        return value
+    if isinstance(value, Mapping):
+        known = {f.name for f in attrs.fields(SessionHooks)}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise TypeError(
+                f"hooks: unknown hook name(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return SessionHooks(**value)
+    raise TypeError(f"hooks must be a SessionHooks or a mapping, not {type(value).__name__}")
 
 
 def _check_positive_int_or_none(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
@@ -215,7 +234,7 @@ class SessionConfig:
     )
     streaming: bool = attrs.field(default=False)
     on_permission_request: Optional[PermissionRequestHandler] = attrs.field(default=None)
-    hooks: Optional[SessionHooks] = attrs.field(default=None)
+    hooks: Optional[SessionHooks] = attrs.field(default=None, converter=_hooks)
     max_tool_rounds: int = attrs.field(default=25, validator=_check_positive_int_or_none)
     temperature: Optional[float] = attrs.field(default=None)
     max_output_tokens: Optional[int] = attrs.field(
