@@ -1,132 +1,237 @@
-"""GitHub token discovery and the Copilot API endpoint (discovered once per token).
+"""GitHub token discovery, token kinds, and redaction of secrets in logs.
 
-Thread-safe: :class:`CopilotEndpoint` discovers its API base single-flight under
-``self._lock``; the cached value is read under the same lock.
+Discovery order (first hit wins): the ``github_token=`` argument,
+``COPILOT_GITHUB_TOKEN``, ``GH_TOKEN``, ``GITHUB_TOKEN``, the token saved by
+``python -m copilot_sdk login`` (``<SDK home>/auth.json``), then ``gh auth token`` when
+the gh CLI is on ``PATH``. The Copilot endpoint itself (discovery, exchange) lives in
+:mod:`copilot_sdk._copilot`; the device flow and the saved token in
+:mod:`copilot_sdk._login`.
+
+Thread-safe: the only shared state is the ``gh auth token`` cache, guarded by
+``_GH_LOCK`` (held while gh runs, so concurrent callers start it once).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
+import shutil
+import subprocess
 import threading
-import uuid
-from typing import Dict, Optional
+import time
+from pathlib import Path
+from typing import Dict, Optional, Tuple, Union
 
-from . import __version__
-from ._http import Transport
-from ._messages import ModelRequest
-from .errors import APIResponseValidationError, AuthenticationError, ConfigurationError, NotFoundError, PermissionDeniedError
-from .types import ProviderConfig
+import attrs
+
+from .errors import ConfigurationError
 
 logger = logging.getLogger("copilot_sdk.auth")
 
+__all__ = [
+    "FoundToken",
+    "NO_TOKEN_MESSAGE",
+    "RedactingFilter",
+    "TOKEN_ENV_VARS",
+    "check_token_kind",
+    "discover_github_token",
+    "find_github_token",
+    "mask",
+    "redact",
+    "sdk_home",
+]
+
 TOKEN_ENV_VARS = ("COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN")
-INTEGRATION_ID = "copilot-developer-cli"
-GITHUB_API_VERSION = "2025-05-01"
+GH_TIMEOUT = 5.0  # seconds for `gh auth token`
+GH_CACHE_TTL = 300.0  # seconds a `gh auth token` answer (or its absence) is reused
 
 NO_TOKEN_MESSAGE = (
     "no GitHub token for the GitHub Copilot API: pass CopilotClient(github_token=...), "
-    "set COPILOT_GITHUB_TOKEN (or GH_TOKEN / GITHUB_TOKEN), or run "
-    "`python -m copilot_sdk login`; to use another endpoint pass "
-    "provider=ProviderConfig(type='openai', base_url=..., api_key=...)"
+    "set COPILOT_GITHUB_TOKEN (or GH_TOKEN / GITHUB_TOKEN), run "
+    "`python -m copilot_sdk login`, or log in with the gh CLI (`gh auth login`); to use "
+    "another endpoint pass provider=ProviderConfig(type='openai', base_url=..., api_key=...)"
 )
 
+PathArg = Union[None, str, "os.PathLike[str]"]
 
-def discover_github_token(explicit: Optional[str] = None) -> Optional[str]:
-    """The GitHub token to use: the argument, then the environment variables."""
+
+def sdk_home(base_directory: PathArg = None) -> Path:
+    """The SDK home: ``base_directory``, else ``$COPILOT_SDK_HOME``, else ``~/.copilot_sdk``."""
+    home = base_directory or os.environ.get("COPILOT_SDK_HOME") or Path.home() / ".copilot_sdk"
+    return Path(home).expanduser()
+
+
+@attrs.frozen
+class FoundToken:
+    """A discovered GitHub token and where it came from (for ``status`` output).
+
+    Attributes:
+        token: the token (never shown in repr).
+        source: "argument", an environment variable name, "saved login" or "gh CLI".
+    """
+
+    token: str = attrs.field(repr=False)
+    source: str
+
+
+def find_github_token(explicit: Optional[str] = None, *, home: PathArg = None) -> Optional[FoundToken]:
+    """Find the GitHub token to use, in the documented order.
+
+    Args:
+        explicit: a token passed by the caller (``github_token=``); wins if set.
+        home: the SDK home holding the saved login (default: :func:`sdk_home`).
+
+    Returns:
+        The token and its source, or None when there is none anywhere.
+    """
     if explicit:
-        return explicit
+        return FoundToken(explicit.strip(), "argument")
     for name in TOKEN_ENV_VARS:
-        value = os.environ.get(name)
+        value = os.environ.get(name, "").strip()
         if value:
-            return value
+            return FoundToken(value, name)
+    from ._login import load_saved_token  # local: _login imports this module
+
+    saved = load_saved_token(sdk_home(home))
+    if saved:
+        return FoundToken(saved, "saved login")
+    token = _gh_auth_token()
+    if token:
+        return FoundToken(token, "gh CLI")
     return None
 
 
+def discover_github_token(explicit: Optional[str] = None, *, home: PathArg = None) -> Optional[str]:
+    """The GitHub token to use (see :func:`find_github_token`), or None."""
+    found = find_github_token(explicit, home=home)
+    return found.token if found else None
+
+
+_GH_LOCK = threading.Lock()
+_GH_CACHE: Dict[Tuple[str, float], Tuple[float, Optional[str]]] = {}  # guarded by _GH_LOCK
+
+
+def _gh_auth_token() -> Optional[str]:
+    """``gh auth token`` if gh is on PATH and answers in time; failures mean None."""
+    gh = shutil.which("gh")
+    if gh is None:
+        return None
+    try:
+        key = (gh, os.stat(gh).st_mtime)
+    except OSError:
+        return None
+    with _GH_LOCK:
+        cached = _GH_CACHE.get(key)
+        if cached is not None and time.monotonic() - cached[0] < GH_CACHE_TTL:
+            return cached[1]
+        token: Optional[str] = None
+        try:
+            done = subprocess.run(
+                [gh, "auth", "token"],
+                capture_output=True,
+                text=True,
+                timeout=GH_TIMEOUT,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
+            lines = done.stdout.strip().splitlines()
+            if done.returncode == 0 and len(lines) == 1 and lines[0].strip():
+                token = lines[0].strip()
+            else:
+                logger.debug("`gh auth token` found no token (exit %d)", done.returncode)
+        except (OSError, subprocess.SubprocessError) as exc:
+            logger.debug("`gh auth token` failed: %s", type(exc).__name__)
+        _GH_CACHE[key] = (time.monotonic(), token)
+        return token
+
+
 def check_token_kind(token: str) -> None:
-    """Refuse token kinds the Copilot API does not accept, saying what to use."""
+    """Refuse token kinds the Copilot API does not accept, saying what to use.
+
+    Accepted: OAuth tokens (``gho_``, from ``python -m copilot_sdk login`` or the gh CLI),
+    GitHub App user tokens (``ghu_``) and fine-grained personal access tokens
+    (``github_pat_``). Tokens of unknown shape are let through (GitHub may add kinds).
+
+    Raises:
+        ConfigurationError: a classic ``ghp_`` token, or a token that cannot be a header.
+    """
+    if not token or any(c.isspace() for c in token):
+        raise ConfigurationError("the GitHub token is empty or contains whitespace")
     if token.startswith("ghp_"):
         raise ConfigurationError(
             "classic personal access tokens (ghp_...) are not accepted by the Copilot API: "
-            "use `python -m copilot_sdk login`, a gh CLI token, or a fine-grained token"
+            "run `python -m copilot_sdk login`, use `gh auth login` (gho_ token), or create a "
+            "fine-grained token (github_pat_...) with the 'Copilot Requests' permission"
         )
 
 
-class CopilotEndpoint:
-    """The Copilot API base for one GitHub token, discovered from
-    ``GET <github_api_url>/copilot_internal/user`` -> ``endpoints.api``."""
+def mask(token: Optional[str]) -> str:
+    """A token shown safely: its kind prefix and length, never its secret part."""
+    if not token:
+        return "(none)"
+    match = re.match(r"(github_pat_|gh[a-z]_|sk-ant-|sk-)", token)
+    prefix = match.group(1) if match else ""
+    return f"{prefix}*** ({len(token)} characters)"
 
-    def __init__(self, config: ProviderConfig, token: str, transport: Transport) -> None:
-        check_token_kind(token)
-        self._config = config
-        self._token = token
-        self._transport = transport
-        self._lock = threading.Lock()
-        self._api_base: Optional[str] = config.base_url  # guarded by self._lock
-        self.what = "copilot provider"
 
-    def __repr__(self) -> str:
-        return f"CopilotEndpoint(github_api_url={self._config.github_api_url!r})"
+_HEADER_RE = re.compile(
+    r"(?i)((?:authorization|proxy-authorization|api-key|x-api-key)['\"]?\s*[:=]\s*['\"]?)"
+    r"(?:(bearer|token|basic)\s+)?[^\s'\",}]+"
+)
+_TOKEN_RE = re.compile(
+    r"(github_pat_[A-Za-z0-9_]+|gh[opusr]_[A-Za-z0-9]+|sk-[A-Za-z0-9_\-]{8,}|tid=[^\s'\",}]+)"
+)
 
-    def api_base(self) -> str:
-        with self._lock:  # single flight: one discovery per token, however many threads
-            if self._api_base is None:
-                self._api_base = self._discover()
-            return self._api_base
 
-    def _discover(self) -> str:
-        url = f"{self._config.github_api_url}/copilot_internal/user"
+def redact(text: str) -> str:
+    """``text`` with credential header values and token-shaped strings replaced."""
+
+    def header(m: re.Match[str]) -> str:
+        scheme = f"{m.group(2)} " if m.group(2) else ""
+        return f"{m.group(1)}{scheme}[REDACTED]"
+
+    return _TOKEN_RE.sub("[REDACTED]", _HEADER_RE.sub(header, text))
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that redacts Authorization/api-key/x-api-key values and
+    token-shaped strings from records (message and arguments, once formatted).
+
+    Installed on copilot_sdk's loggers when this module is imported; add it to your
+    own handlers to cover other libraries' records too.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
         try:
-            body = self._transport.request(
-                "GET",
-                url,
-                headers={
-                    "Authorization": f"token {self._token}",
-                    "Accept": "application/json",
-                    "X-GitHub-Api-Version": GITHUB_API_VERSION,
-                },
-                what="copilot endpoint discovery",
-            ).json()
-        except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
-            raise type(exc)(
-                f"{exc.message} — the GitHub token was refused or has no Copilot access: "
-                "check that the account has a Copilot seat and the token is a gho_/ghu_/"
-                "github_pat_ token",
-                status_code=exc.status_code,
-                url=exc.url,
-                request_id=exc.request_id,
-                body=exc.body,
-            ) from exc
-        api = body.get("endpoints", {}).get("api") if isinstance(body, dict) else None
-        if not isinstance(api, str) or not api.startswith(("https://", "http://")):
-            raise APIResponseValidationError(f"{url} did not say endpoints.api", url=url)
-        logger.debug("Copilot API base discovered: %s", api)
-        return api.rstrip("/")
+            message = record.getMessage()
+        except Exception:  # a broken format string is the logging module's to report
+            return True
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
 
-    def chat_url(self, model: Optional[str]) -> str:
-        return f"{self.api_base()}/chat/completions"
 
-    def models_url(self) -> str:
-        return f"{self.api_base()}/models"
+_LOGGER_NAMES = (
+    "copilot_sdk",
+    "copilot_sdk.auth",
+    "copilot_sdk.cli",
+    "copilot_sdk.client",
+    "copilot_sdk.http",
+    "copilot_sdk.login",
+    "copilot_sdk.providers",
+    "copilot_sdk.retry",
+    "copilot_sdk.session",
+    "copilot_sdk.turn",
+)
 
-    def headers(self, request: Optional[ModelRequest]) -> Dict[str, str]:
-        headers = {
-            "Authorization": f"Bearer {self._token}",
-            "Copilot-Integration-Id": self._config.headers.get("Copilot-Integration-Id", INTEGRATION_ID),
-            "X-GitHub-Api-Version": GITHUB_API_VERSION,
-            "User-Agent": f"copilot_sdk/{__version__}",
-            "X-Request-Id": str(uuid.uuid4()),
-            "Accept": "text/event-stream" if request and request.stream else "application/json",
-        }
-        if request is not None:
-            headers["X-Initiator"] = request.initiator
-            if request.interaction_id:
-                headers["X-Interaction-Id"] = request.interaction_id
-        headers.update({k: v for k, v in self._config.headers.items()})
-        return headers
 
-    def wire_model(self, model: Optional[str]) -> Optional[str]:
-        return self._config.wire_model or model
+def _install_filter() -> None:
+    for name in _LOGGER_NAMES:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in target.filters):
+            target.addFilter(RedactingFilter())
 
-    def max_tokens_field(self) -> str:
-        return "max_tokens"
+
+_install_filter()

@@ -51,8 +51,8 @@ class CopilotClient:
 
     Args:
         provider: the default endpoint for sessions; None means the GitHub Copilot API.
-        github_token: GitHub token for the Copilot API (else discovered from the
-            environment: COPILOT_GITHUB_TOKEN, GH_TOKEN, GITHUB_TOKEN).
+        github_token: GitHub token for the Copilot API (else discovered: COPILOT_GITHUB_TOKEN,
+            GH_TOKEN, GITHUB_TOKEN, the saved ``python -m copilot_sdk login``, ``gh auth token``).
         store: a SessionStore, a database path, or ":memory:"; default SQLite at
             ``<base_directory>/sessions.db``.
         base_directory: the SDK home (env COPILOT_SDK_HOME; default ~/.copilot_sdk).
@@ -133,6 +133,10 @@ class CopilotClient:
                 default Copilot provider), or the store cannot be opened.
             CopilotError: the client was stopped (a stopped client cannot restart).
         """
+        default = self._default_provider
+        resolved = None
+        if default is None or default.type == "copilot":
+            resolved = self._resolve(default, self._github_token)
         with self._lock:
             if self._state == _STARTED:
                 return self
@@ -145,8 +149,8 @@ class CopilotClient:
                 user_agent=f"copilot_sdk/{__version__}",
             )
             try:
-                if self._default_provider is None or self._default_provider.type == "copilot":
-                    self._provider_locked(self._default_provider, self._github_token, transport)
+                if resolved is not None:
+                    self._provider_locked(*resolved, transport)
                 store, owned = open_store(self._store_arg, self._base_directory)
             except BaseException:
                 transport.close()
@@ -234,11 +238,19 @@ class CopilotClient:
                 del self._sessions[session.session_id]
 
     # -- providers ------------------------------------------------------------
-    def _provider_locked(
-        self, config: Optional[ProviderConfig], token: Optional[str], transport: Transport
-    ) -> Provider:
+    def _resolve(
+        self, config: Optional[ProviderConfig], token: Optional[str]
+    ) -> Tuple[ProviderConfig, Optional[str]]:
+        """The provider config and GitHub token to use (token discovery may read a
+        file or run ``gh``: never called under the registry lock)."""
         config = config or ProviderConfig(type="copilot")
-        token = discover_github_token(token) if config.type == "copilot" else None
+        if config.type != "copilot":
+            return config, None
+        return config, discover_github_token(token, home=self._base_directory)
+
+    def _provider_locked(
+        self, config: ProviderConfig, token: Optional[str], transport: Transport
+    ) -> Provider:
         key = (config, token)
         provider = self._providers.get(key)
         if provider is None:
@@ -246,14 +258,11 @@ class CopilotClient:
             self._providers[key] = provider
         return provider
 
-    def _provider_for(self, config: SessionConfig) -> Provider:
+    def _provider_for(self, config: Optional[ProviderConfig], token: Optional[str]) -> Provider:
+        resolved, token = self._resolve(config, token)
         with self._lock:
             assert self._transport is not None
-            return self._provider_locked(
-                config.provider or self._default_provider,
-                config.github_token or self._github_token,
-                self._transport,
-            )
+            return self._provider_locked(resolved, token, self._transport)
 
     # -- sessions -------------------------------------------------------------
     def create_session(self, config: Optional[SessionConfig] = None, **fields: Any) -> Session:
@@ -274,7 +283,8 @@ class CopilotClient:
         if config.session_id is None:
             config = attrs.evolve(config, session_id=str(uuid.uuid4()))
         assert config.session_id is not None
-        provider = self._provider_for(config)
+        provider = self._provider_for(config.provider or self._default_provider,
+                                      config.github_token or self._github_token)
         with self._lock:
             if config.session_id in self._sessions:
                 raise SessionExistsError(f"session {config.session_id!r} already exists")
@@ -320,7 +330,8 @@ class CopilotClient:
             ):
                 config = attrs.evolve(config, provider=default)  # the client's, with its key
         config = attrs.evolve(config, **overrides)
-        provider = self._provider_for(config)
+        provider = self._provider_for(config.provider or self._default_provider,
+                                      config.github_token or self._github_token)
         session = Session(config=config, provider=provider, runtime=self, log=log)
         with self._lock:
             existing = self._sessions.setdefault(session_id, session)
@@ -354,7 +365,4 @@ class CopilotClient:
     def list_models(self) -> List[ModelInfo]:
         """The models the default provider offers."""
         self._ensure_started()
-        with self._lock:
-            assert self._transport is not None
-            provider = self._provider_locked(self._default_provider, self._github_token, self._transport)
-        return provider.list_models()
+        return self._provider_for(self._default_provider, self._github_token).list_models()

@@ -3,7 +3,10 @@
 :class:`MockModelServer` is a real HTTP/1.1 server on ``127.0.0.1`` (standard
 library, one daemon thread per connection, keep-alive, ``TCP_NODELAY``). It answers
 ``POST .../chat/completions`` (any path prefix: ``/v1``, Azure deployment URLs,
-Copilot API bases) with JSON or SSE streams, and ``GET .../models``. Replies are
+Copilot API bases) with JSON or SSE streams, and ``GET .../models``; the Anthropic
+``POST .../v1/messages`` (JSON and SSE); and GitHub's Copilot endpoints
+(``/copilot_internal/user``, the token exchange, the OAuth device flow, the Copilot
+API under ``/copilot-api``, configured through :attr:`MockModelServer.github`). Replies are
 scripted with :meth:`MockModelServer.enqueue`; without a script the server answers
 with a deterministic echo of the conversation it received, so a test can see exactly
 what each session sent::
@@ -32,6 +35,9 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
+from ._mock_anthropic import ROUTES as _ANTHROPIC_ROUTES
+from ._mock_github import ROUTES as _GITHUB_ROUTES
+from ._mock_github import GitHubSettings, settings_for
 from ._mock_openai import ROUTES as _OPENAI_ROUTES
 from ._mock_server import MockHTTPServer, Route
 from ._mock_state import ServerState, Settings
@@ -39,13 +45,20 @@ from ._mock_types import MockFault, MockReply, MockToolCall, RecordedRequest
 
 logger = logging.getLogger("copilot_sdk.testing")
 
-__all__ = ["MockFault", "MockModelServer", "MockReply", "MockToolCall", "RecordedRequest"]
+__all__ = [
+    "GitHubSettings",
+    "MockFault",
+    "MockModelServer",
+    "MockReply",
+    "MockToolCall",
+    "RecordedRequest",
+]
 
-for _cls in (MockFault, MockReply, MockToolCall, RecordedRequest):
+for _cls in (GitHubSettings, MockFault, MockReply, MockToolCall, RecordedRequest):
     _cls.__module__ = __name__
 
-_ROUTES: tuple[Route, ...] = (*_OPENAI_ROUTES,)
-"""Every endpoint served; wire formats added later append their module's ROUTES."""
+_ROUTES: tuple[Route, ...] = (*_GITHUB_ROUTES, *_ANTHROPIC_ROUTES, *_OPENAI_ROUTES)
+"""Every endpoint served, more specific routes first (the first match wins)."""
 
 
 class MockModelServer:
@@ -193,6 +206,18 @@ class MockModelServer:
     def openai_base_url(self) -> str:
         """The OpenAI-style base URL: ``url + "/v1"``."""
         return self.url + "/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        """The Anthropic-style base URL (no version): ``url``; calls go to ``/v1/messages``."""
+        return self.url
+
+    @property
+    def github(self) -> GitHubSettings:
+        """How the mock GitHub behaves: ``/copilot_internal/user``, the token exchange,
+        the device flow and the Copilot API under ``url + "/copilot-api"`` (accepted
+        tokens, token lifetime, scripted device-flow outcomes, auth failures)."""
+        return settings_for(self._state)
 
     # -- scripting -----------------------------------------------------------------
 

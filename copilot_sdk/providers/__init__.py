@@ -25,21 +25,20 @@ def make_provider(
     if config.base_url:
         transport.check_url(config.base_url)
     if config.type == "copilot":
-        from .._auth import NO_TOKEN_MESSAGE, CopilotEndpoint
+        from .._auth import NO_TOKEN_MESSAGE
+        from .._copilot import CopilotEndpoint
 
         if not github_token:
             raise ConfigurationError(NO_TOKEN_MESSAGE)
         transport.check_url(config.github_api_url)
-        endpoint = CopilotEndpoint(config, github_token, transport)
+        endpoint = CopilotEndpoint(config, github_token, transport, policy)
         return OpenAIProvider(type="copilot", endpoint=endpoint, transport=transport, policy=policy)
     if config.type in ("openai", "azure"):
         return OpenAIProvider(
             type=config.type, endpoint=StaticEndpoint(config), transport=transport, policy=policy
         )
     if config.type == "anthropic":
-        try:
-            from .anthropic import AnthropicProvider
-        except ImportError as exc:
-            raise ConfigurationError("the anthropic provider is not available") from exc
-        return AnthropicProvider(config=config, transport=transport, policy=policy)  # type: ignore[no-any-return]
+        from .anthropic import AnthropicProvider
+
+        return AnthropicProvider(config=config, transport=transport, policy=policy)
     raise ConfigurationError(f"unknown provider type {config.type!r}")

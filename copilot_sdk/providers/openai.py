@@ -1,27 +1,37 @@
 """Chat-completions over HTTP: OpenAI-compatible servers, Azure OpenAI, and (through an
-endpoint object from ``copilot_sdk._auth``) the GitHub Copilot API.
+endpoint object from ``copilot_sdk._copilot``) the GitHub Copilot API.
 
 Thread-safe: a provider holds no per-call state; it is shared by every session that
-uses the same endpoint and credentials.
+uses the same endpoint and credentials. The models cache is guarded by
+``self._models_lock`` (held while fetching, so concurrent callers fetch once).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional, Protocol
+import threading
+import time
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
 from .._http import HTTPResponse, Transport
 from .._messages import ModelRequest, ModelResponse
 from .._retry import RetryPolicy, call_with_retry
 from .._sse import iter_sse
-from ..errors import APIConnectionError, APIResponseValidationError, ConfigurationError
+from ..errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    AuthenticationError,
+    ConfigurationError,
+)
 from ..types import ModelInfo, ProviderConfig
 from .base import CallContext
 from .openai_wire import StreamAccumulator, parse_response, request_body
 
-__all__ = ["ChatEndpoint", "OpenAIProvider", "StaticEndpoint", "parse_models"]
+__all__ = ["ChatEndpoint", "ModelsCache", "OpenAIProvider", "StaticEndpoint", "parse_models"]
 
 OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
+MODELS_TTL = 300.0  # seconds a provider's model list is reused
 
 
 class ChatEndpoint(Protocol):
@@ -38,6 +48,35 @@ class ChatEndpoint(Protocol):
     def wire_model(self, model: Optional[str]) -> Optional[str]: ...
 
     def max_tokens_field(self) -> str: ...
+
+    def reauthenticate(self, sent: Mapping[str, str]) -> bool:
+        """After a 401 for a call sent with ``sent``: True if fresh credentials are
+        now in place and the call may be made once more."""
+        ...
+
+    def explain(self, exc: APIStatusError) -> APIStatusError:
+        """``exc`` with advice for this endpoint, or ``exc`` itself."""
+        ...
+
+
+class ModelsCache:
+    """A model list fetched at most once per ``ttl`` seconds.
+
+    Thread-safe: the cached list is guarded by ``self._lock``, held while fetching so
+    that concurrent callers share one request.
+    """
+
+    def __init__(self, ttl: float = MODELS_TTL) -> None:
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._cached: Optional[Tuple[float, List[ModelInfo]]] = None  # guarded by self._lock
+
+    def get(self, fetch: Callable[[], List[ModelInfo]]) -> List[ModelInfo]:
+        """The cached list, or ``fetch()`` when there is none or it is too old."""
+        with self._lock:
+            if self._cached is None or time.monotonic() - self._cached[0] >= self._ttl:
+                self._cached = (time.monotonic(), fetch())
+            return list(self._cached[1])
 
 
 class StaticEndpoint:
@@ -96,6 +135,12 @@ class StaticEndpoint:
     def max_tokens_field(self) -> str:
         return "max_completion_tokens"
 
+    def reauthenticate(self, sent: Mapping[str, str]) -> bool:
+        return False  # a static key cannot be refreshed
+
+    def explain(self, exc: APIStatusError) -> APIStatusError:
+        return exc
+
 
 def parse_models(body: Any) -> List[ModelInfo]:
     """A ``/models`` reply (OpenAI or Copilot shape) -> ModelInfo list."""
@@ -134,9 +179,16 @@ class OpenAIProvider:
         self._endpoint = endpoint
         self._transport = transport
         self._policy = policy
+        self._models = ModelsCache()
+
+    def __repr__(self) -> str:
+        return f"OpenAIProvider(type={self.type!r}, endpoint={self._endpoint!r})"
 
     def complete(self, request: ModelRequest, ctx: CallContext) -> ModelResponse:
+        """Make one model call (streamed when ``request.stream``), with retries; after
+        a 401 the endpoint may refresh its credentials and the call is made once more."""
         delivered = False
+        sent: Dict[str, str] = {}
 
         def on_delta(text: str) -> None:
             nonlocal delivered
@@ -145,16 +197,20 @@ class OpenAIProvider:
                 ctx.on_delta(text)
 
         def attempt() -> ModelResponse:
+            sent.clear()  # stays empty if the endpoint fails before the call is made
             endpoint = self._endpoint
             body = request_body(
                 request,
                 model=endpoint.wire_model(request.model),
                 max_tokens_field=endpoint.max_tokens_field(),
             )
+            url = endpoint.chat_url(request.model)
+            headers = endpoint.headers(request)
+            sent.update(headers)
             response = self._transport.request(
                 "POST",
-                endpoint.chat_url(request.model),
-                headers=endpoint.headers(request),
+                url,
+                headers=headers,
                 json_body=body,
                 stream=request.stream,
                 cancel=ctx.cancel,
@@ -164,15 +220,31 @@ class OpenAIProvider:
                 return parse_response(response.json())
             return _read_stream(response, on_delta)
 
-        return call_with_retry(
-            attempt,
-            self._policy,
-            cancel=ctx.cancel,
-            on_retry=ctx.on_retry,
-            may_retry=lambda: not delivered,
-        )
+        def call() -> ModelResponse:
+            try:
+                return call_with_retry(
+                    attempt,
+                    self._policy,
+                    cancel=ctx.cancel,
+                    on_retry=ctx.on_retry,
+                    may_retry=lambda: not delivered,
+                )
+            except APIStatusError as exc:
+                explained = self._endpoint.explain(exc)
+                if explained is exc:
+                    raise
+                raise explained from exc
+
+        try:
+            return call()
+        except AuthenticationError:
+            if delivered or not self._endpoint.reauthenticate(sent):
+                raise
+        return call()
 
     def list_models(self) -> List[ModelInfo]:
+        """The endpoint's models; fetched at most once per five minutes."""
+
         def attempt() -> List[ModelInfo]:
             response = self._transport.request(
                 "GET",
@@ -182,7 +254,7 @@ class OpenAIProvider:
             )
             return parse_models(response.json())
 
-        return call_with_retry(attempt, self._policy)
+        return self._models.get(lambda: call_with_retry(attempt, self._policy))
 
 
 def _read_stream(response: HTTPResponse, on_delta: Any) -> ModelResponse:

@@ -1,0 +1,252 @@
+"""Anthropic Messages API endpoints of the mock model server.
+
+``POST .../v1/messages`` answers in JSON or, with ``"stream": true``, with the SSE
+events ``message_start``, ``content_block_start``, ``ping``, ``content_block_delta``
+(``text_delta``, ``input_json_delta``), ``content_block_stop``, ``message_delta``
+and ``message_stop``. Requests are checked the way the API does (``max_tokens``
+required, roles alternating from ``user``, an ``anthropic-version`` header).
+Scripted :class:`MockReply`/:class:`MockFault` work as for chat completions; the
+default reply is the same echo of the conversation. ``GET .../v1/models`` with an
+``anthropic-version`` header lists the models in Anthropic's shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ._mock_openai import MODELS, echo_text, handle_models
+from ._mock_server import Exchange, Route, path_endswith, send_fault
+from ._mock_types import MockFault, MockReply, MockToolCall
+
+__all__ = ["ROUTES"]
+
+_DEFAULT_MODEL = "claude-sonnet-4.5"
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
+
+
+def _error(exchange: Exchange, status: int, message: str, headers: Any = None) -> None:
+    kind = _ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
+    exchange.send_json(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
+
+
+def _block_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"
+        )
+    return ""
+
+
+def _echo_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The conversation as chat-completions-like messages, for the echo reply."""
+    out: list[dict[str, Any]] = [{"role": "system"}] if body.get("system") else []
+    for message in body["messages"]:
+        content = message.get("content")
+        blocks = content if isinstance(content, list) else []
+        only_results = bool(blocks) and all(
+            isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks
+        )
+        role = "tool" if only_results else message.get("role")
+        out.append({"role": role, "content": _block_text(content)})
+    return out
+
+
+def _problem(exchange: Exchange) -> str | None:
+    body = exchange.request.body
+    if exchange.request.get_header("anthropic-version") is None:
+        return "anthropic-version: header is required"
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
+        return "messages: Field required"
+    if not isinstance(body.get("max_tokens"), int) or body["max_tokens"] < 1:
+        return "max_tokens: Field required"
+    expected = "user"
+    for i, message in enumerate(body["messages"]):
+        if not isinstance(message, dict) or message.get("role") != expected:
+            return f"messages.{i}: roles must alternate between 'user' and 'assistant', starting with 'user'"
+        expected = "assistant" if expected == "user" else "user"
+    return None
+
+
+def _tool_input(call: MockToolCall) -> tuple[dict[str, Any], str]:
+    if isinstance(call.arguments, str):
+        try:
+            parsed = json.loads(call.arguments)
+        except ValueError:
+            return {}, call.arguments
+        return (parsed if isinstance(parsed, dict) else {}), call.arguments
+    value = call.arguments if isinstance(call.arguments, dict) else {}
+    return value, json.dumps(value)
+
+
+def handle_messages(exchange: Exchange) -> None:
+    """Answer ``POST .../v1/messages``: a fault, a scripted reply or the echo."""
+    problem = _problem(exchange)
+    if problem is not None:
+        _error(exchange, 400, problem)
+        return
+    body = exchange.request.body
+    model = body.get("model") if isinstance(body.get("model"), str) else _DEFAULT_MODEL
+    item = exchange.state.script.pop(body)
+    if isinstance(item, MockFault):
+        if item.status and item.body is None and not (item.drop or item.malformed or item.wrong_shape):
+            if exchange.sleep(item.latency or exchange.state.settings.latency):
+                _error(exchange, item.status, item.message, item.headers)
+            return
+        send_fault(exchange, item)
+        return
+    echo = echo_text(model, _echo_messages(body))
+    reply = item if item is not None else MockReply(content=echo)
+    settings = exchange.state.settings
+    if not exchange.sleep(reply.latency if reply.latency is not None else settings.latency):
+        exchange.close_abruptly()
+        return
+    calls = [
+        (call.id or f"toolu_{exchange.state.next_id('toolu')}", call.name, *_tool_input(call))
+        for call in reply.tool_calls
+    ]
+    prompt_chars = len(json.dumps(body["messages"])) + len(str(body.get("system") or ""))
+    usage = {
+        "input_tokens": reply.prompt_tokens if reply.prompt_tokens is not None else prompt_chars // 4 + 1,
+        "output_tokens": reply.completion_tokens
+        if reply.completion_tokens is not None
+        else (len(reply.content) + sum(len(c[3]) for c in calls)) // 4 + 1,
+    }
+    message_id = f"msg_{exchange.state.next_id('msg')}"
+    stop_reason = "tool_use" if calls else "end_turn"
+    if body.get("stream") is True:
+        _stream(exchange, reply, message_id, reply.model or model, calls, usage, stop_reason)
+        return
+    content: list[dict[str, Any]] = []
+    if reply.content or not calls:
+        content.append({"type": "text", "text": reply.content})
+    content.extend({"type": "tool_use", "id": c[0], "name": c[1], "input": c[2]} for c in calls)
+    exchange.send_json(
+        200,
+        {
+            "id": message_id,
+            "type": "message",
+            "role": "assistant",
+            "model": reply.model or model,
+            "content": content,
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": usage,
+        },
+    )
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def _events(
+    reply: MockReply,
+    message_id: str,
+    model: str,
+    calls: Sequence[tuple[str, str, dict[str, Any], str]],
+    usage: dict[str, int],
+    stop_reason: str,
+    size: int,
+) -> Iterator[dict[str, Any]]:
+    message: dict[str, Any] = {
+        "id": message_id,
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": usage["input_tokens"], "output_tokens": 1},
+    }
+    yield {"type": "message_start", "message": message}
+    index = 0
+    if reply.content or not calls:
+        yield {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
+        yield {"type": "ping"}
+        for piece in _pieces(reply.content, size):
+            yield {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}
+        yield {"type": "content_block_stop", "index": 0}
+        index = 1
+    for offset, (call_id, name, _, raw) in enumerate(calls):
+        block = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
+        yield {"type": "content_block_start", "index": index + offset, "content_block": block}
+        for piece in _pieces(raw, size):
+            delta = {"type": "input_json_delta", "partial_json": piece}
+            yield {"type": "content_block_delta", "index": index + offset, "delta": delta}
+        yield {"type": "content_block_stop", "index": index + offset}
+    yield {
+        "type": "message_delta",
+        "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+        "usage": {"output_tokens": usage["output_tokens"]},
+    }
+    yield {"type": "message_stop"}
+
+
+def _stream(
+    exchange: Exchange,
+    reply: MockReply,
+    message_id: str,
+    model: str,
+    calls: Sequence[tuple[str, str, dict[str, Any], str]],
+    usage: dict[str, int],
+    stop_reason: str,
+) -> None:
+    settings = exchange.state.settings
+    size = reply.chunk_size or settings.chunk_size
+    delay = reply.chunk_delay if reply.chunk_delay is not None else settings.chunk_delay
+    text_deltas = 0
+    exchange.begin_chunked("text/event-stream", {"Cache-Control": "no-cache"})
+    for sent, event in enumerate(_events(reply, message_id, model, calls, usage, stop_reason, size)):
+        if sent == reply.truncate_after:
+            exchange.close_abruptly()
+            return
+        is_text = event["type"] == "content_block_delta" and event["delta"]["type"] == "text_delta"
+        # stall after stall_after text deltas (or at the first block's end if fewer)
+        if reply.stall_after is not None and (
+            (is_text and text_deltas == reply.stall_after) or event["type"] == "content_block_stop"
+        ):
+            exchange.hang()
+            exchange.close_abruptly()
+            return
+        if sent and not exchange.sleep(delay):
+            exchange.close_abruptly()
+            return
+        data = json.dumps(event, separators=(",", ":")).encode()
+        exchange.write_chunk(b"event: " + event["type"].encode() + b"\ndata: " + data + b"\n\n")
+        text_deltas += is_text
+    if reply.truncate_after is not None:
+        exchange.close_abruptly()
+        return
+    exchange.end_chunked()
+
+
+def handle_models_anthropic(exchange: Exchange) -> None:
+    """``GET .../v1/models``: Anthropic's shape for Anthropic clients, else OpenAI's."""
+    if exchange.request.get_header("anthropic-version") is None:
+        handle_models(exchange)
+        return
+    data = [
+        {"type": "model", "id": model_id, "display_name": name, "created_at": "2025-01-01T00:00:00Z"}
+        for model_id, name, _vendor in MODELS
+    ]
+    exchange.send_json(
+        200, {"data": data, "has_more": False, "first_id": data[0]["id"], "last_id": data[-1]["id"]}
+    )
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", path_endswith("/v1/messages"), handle_messages, model_call=True),
+    Route("GET", path_endswith("/v1/models"), handle_models_anthropic),
+)
+"""The Anthropic-format routes; they go before the OpenAI-format routes."""

@@ -1,0 +1,156 @@
+"""The Anthropic Messages API over HTTP (``POST <base_url>/v1/messages``).
+
+Thread-safe: a provider holds no per-call state; it is shared by every session that
+uses the same configuration. The models cache has its own lock.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any, Callable, Dict, List, Optional
+
+from .._http import HTTPResponse, Transport
+from .._messages import ModelRequest, ModelResponse
+from .._retry import RetryPolicy, call_with_retry
+from .._sse import iter_sse
+from ..errors import APIConnectionError, APIResponseValidationError, ConfigurationError
+from ..types import ModelInfo, ProviderConfig
+from .anthropic_wire import StreamAccumulator, parse_models, parse_response, request_body
+from .base import CallContext
+from .openai import ModelsCache
+
+__all__ = ["ANTHROPIC_DEFAULT_URL", "ANTHROPIC_VERSION", "AnthropicProvider"]
+
+ANTHROPIC_DEFAULT_URL = "https://api.anthropic.com"
+ANTHROPIC_VERSION = "2023-06-01"
+MAX_MODEL_PAGES = 20
+
+
+class AnthropicProvider:
+    """Model calls in the Messages API wire format.
+
+    Credentials: ``api_key`` as ``x-api-key``, or ``bearer_token`` as
+    ``Authorization: Bearer`` (gateways); extra ``headers`` are sent as given.
+
+    Args:
+        config: the provider configuration (``type="anthropic"``).
+        transport: the HTTP transport.
+        policy: the retry policy.
+    """
+
+    type = "anthropic"
+
+    def __init__(self, *, config: ProviderConfig, transport: Transport, policy: RetryPolicy) -> None:
+        self._config = config
+        self._transport = transport
+        self._policy = policy
+        root = config.base_url or ANTHROPIC_DEFAULT_URL
+        self._root = root[: -len("/v1")] if root.endswith("/v1") else root
+        self._models = ModelsCache()
+        self.what = "anthropic provider"
+
+    def __repr__(self) -> str:
+        return f"AnthropicProvider(base_url={self._root!r})"
+
+    def _headers(self, stream: bool) -> Dict[str, str]:
+        headers = {
+            "anthropic-version": ANTHROPIC_VERSION,
+            "Accept": "text/event-stream" if stream else "application/json",
+        }
+        if self._config.api_key:
+            headers["x-api-key"] = self._config.api_key
+        if self._config.bearer_token:
+            headers["Authorization"] = f"Bearer {self._config.bearer_token}"
+        headers.update(self._config.headers)
+        return headers
+
+    def complete(self, request: ModelRequest, ctx: CallContext) -> ModelResponse:
+        """Make one model call (streamed when ``request.stream``), with retries."""
+        model = self._config.wire_model or request.model
+        if not model:
+            raise ConfigurationError("an anthropic session needs a model (e.g. 'claude-sonnet-4.5')")
+        body = request_body(request, model=model)
+        delivered = False
+
+        def on_delta(text: str) -> None:
+            nonlocal delivered
+            delivered = True
+            if ctx.on_delta is not None:
+                ctx.on_delta(text)
+
+        def attempt() -> ModelResponse:
+            response = self._transport.request(
+                "POST",
+                f"{self._root}/v1/messages",
+                headers=self._headers(request.stream),
+                json_body=body,
+                stream=request.stream,
+                cancel=ctx.cancel,
+                what=self.what,
+            )
+            if not request.stream:
+                return parse_response(response.json())
+            return _read_stream(response, on_delta)
+
+        return call_with_retry(
+            attempt,
+            self._policy,
+            cancel=ctx.cancel,
+            on_retry=ctx.on_retry,
+            may_retry=lambda: not delivered,
+        )
+
+    def list_models(self) -> List[ModelInfo]:
+        """``GET <base_url>/v1/models`` (all pages); fetched at most once per five minutes."""
+
+        def page(after: Optional[str]) -> Any:
+            params = {"limit": "1000"}
+            if after:
+                params["after_id"] = after
+            return self._transport.request(
+                "GET",
+                f"{self._root}/v1/models",
+                headers=self._headers(False),
+                params=params,
+                what=self.what,
+            ).json()
+
+        def fetch() -> List[ModelInfo]:
+            models: List[ModelInfo] = []
+            after: Optional[str] = None
+            for _ in range(MAX_MODEL_PAGES):
+                found, after = parse_models(
+                    call_with_retry(functools.partial(page, after), self._policy)
+                )
+                models.extend(found)
+                if after is None:
+                    break
+            return models
+
+        return self._models.get(fetch)
+
+
+def _read_stream(response: HTTPResponse, on_delta: Callable[[str], None]) -> ModelResponse:
+    acc = StreamAccumulator()
+    url = response.url.split("?")[0]
+    try:
+        for event in iter_sse(response.iter_bytes()):
+            if acc.done or not event.data:
+                continue  # read to the real end so the connection is reusable
+            try:
+                data = json.loads(event.data)
+            except ValueError as exc:
+                raise APIResponseValidationError(
+                    f"a stream event from {url} is not JSON: {event.data[:200]!r}", url=url
+                ) from exc
+            if isinstance(data, dict) and "type" not in data and event.event != "message":
+                data["type"] = event.event
+            text = acc.add(data)
+            if text:
+                on_delta(text)
+    finally:
+        response.close()
+    if not acc.done:
+        raise APIConnectionError(f"the stream from {url} ended before message_stop", url=url)
+    return acc.result()
