@@ -17,7 +17,7 @@ from .._sse import iter_sse
 from ..errors import APIConnectionError, APIResponseValidationError, ConfigurationError
 from ..types import ModelInfo, ProviderConfig
 from .anthropic_wire import StreamAccumulator, parse_models, parse_response, request_body
-from .base import CallContext
+from .base import CallContext, DeltaRelay, call_model_with_retry
 from .openai import ModelsCache
 
 __all__ = ["ANTHROPIC_DEFAULT_URL", "ANTHROPIC_VERSION", "AnthropicProvider"]
@@ -71,13 +71,7 @@ class AnthropicProvider:
         if not model:
             raise ConfigurationError("an anthropic session needs a model (e.g. 'claude-sonnet-4.5')")
         body = request_body(request, model=model)
-        delivered = False
-
-        def on_delta(text: str) -> None:
-            nonlocal delivered
-            delivered = True
-            if ctx.on_delta is not None:
-                ctx.on_delta(text)
+        relay = DeltaRelay(ctx)
 
         def attempt() -> ModelResponse:
             response = self._transport.request(
@@ -91,15 +85,9 @@ class AnthropicProvider:
             )
             if not request.stream:
                 return parse_response(response.json())
-            return _read_stream(response, on_delta)
+            return _read_stream(response, relay)
 
-        return call_with_retry(
-            attempt,
-            self._policy,
-            cancel=ctx.cancel,
-            on_retry=ctx.on_retry,
-            may_retry=lambda: not delivered,
-        )
+        return call_model_with_retry(attempt, self._policy, ctx, relay)
 
     def list_models(self) -> List[ModelInfo]:
         """``GET <base_url>/v1/models`` (all pages); fetched at most once per five minutes."""

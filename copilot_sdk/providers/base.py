@@ -13,6 +13,7 @@ import attrs
 
 from .._cancel import CancelToken
 from .._messages import ModelRequest, ModelResponse
+from .._retry import RetryPolicy, call_with_retry
 from ..types import ModelInfo
 
 
@@ -43,3 +44,27 @@ class Provider(Protocol):
     def list_models(self) -> List[ModelInfo]:
         """The models this endpoint offers."""
         ...
+
+
+class DeltaRelay:
+    """Passes streamed text on to the caller and remembers that some got there:
+    from then on the call must not be re-sent (the caller would see text twice)."""
+
+    def __init__(self, ctx: CallContext) -> None:
+        self._ctx = ctx
+        self.delivered = False
+
+    def __call__(self, text: str) -> None:
+        self.delivered = True
+        if self._ctx.on_delta is not None:
+            self._ctx.on_delta(text)
+
+
+def call_model_with_retry(
+    attempt: Callable[[], ModelResponse], policy: RetryPolicy, ctx: CallContext, relay: DeltaRelay
+) -> ModelResponse:
+    """Run ``attempt`` under the retry policy, retrying only while no text of it
+    reached the caller; abort wakes the wait between attempts."""
+    return call_with_retry(
+        attempt, policy, cancel=ctx.cancel, on_retry=ctx.on_retry, may_retry=lambda: not relay.delivered
+    )

@@ -25,7 +25,7 @@ from ..errors import (
     ConfigurationError,
 )
 from ..types import ModelInfo, ProviderConfig
-from .base import CallContext
+from .base import CallContext, DeltaRelay, call_model_with_retry
 from .openai_wire import StreamAccumulator, parse_response, request_body
 
 __all__ = ["ChatEndpoint", "ModelsCache", "OpenAIProvider", "StaticEndpoint", "parse_models"]
@@ -187,14 +187,8 @@ class OpenAIProvider:
     def complete(self, request: ModelRequest, ctx: CallContext) -> ModelResponse:
         """Make one model call (streamed when ``request.stream``), with retries; after
         a 401 the endpoint may refresh its credentials and the call is made once more."""
-        delivered = False
+        relay = DeltaRelay(ctx)
         sent: Dict[str, str] = {}
-
-        def on_delta(text: str) -> None:
-            nonlocal delivered
-            delivered = True
-            if ctx.on_delta is not None:
-                ctx.on_delta(text)
 
         def attempt() -> ModelResponse:
             sent.clear()  # stays empty if the endpoint fails before the call is made
@@ -218,17 +212,11 @@ class OpenAIProvider:
             )
             if not request.stream:
                 return parse_response(response.json())
-            return _read_stream(response, on_delta)
+            return _read_stream(response, relay)
 
         def call() -> ModelResponse:
             try:
-                return call_with_retry(
-                    attempt,
-                    self._policy,
-                    cancel=ctx.cancel,
-                    on_retry=ctx.on_retry,
-                    may_retry=lambda: not delivered,
-                )
+                return call_model_with_retry(attempt, self._policy, ctx, relay)
             except APIStatusError as exc:
                 explained = self._endpoint.explain(exc)
                 if explained is exc:
@@ -238,7 +226,7 @@ class OpenAIProvider:
         try:
             return call()
         except AuthenticationError:
-            if delivered or not self._endpoint.reauthenticate(sent):
+            if relay.delivered or not self._endpoint.reauthenticate(sent):
                 raise
         return call()
 
@@ -257,7 +245,7 @@ class OpenAIProvider:
         return self._models.get(lambda: call_with_retry(attempt, self._policy))
 
 
-def _read_stream(response: HTTPResponse, on_delta: Any) -> ModelResponse:
+def _read_stream(response: HTTPResponse, on_delta: Callable[[str], None]) -> ModelResponse:
     acc = StreamAccumulator()
     done = False
     try:
