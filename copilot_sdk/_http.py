@@ -231,6 +231,7 @@ def _is_urllib3_error(exc: BaseException) -> bool:
 
 
 def _excerpt(response: requests.Response) -> str:
+    """The error message of an error reply (OpenAI/Anthropic/GitHub shapes), else its text."""
     try:
         text = response.text
     except Exception:  # an undecodable body must not hide the status
@@ -239,15 +240,9 @@ def _excerpt(response: requests.Response) -> str:
         parsed = json.loads(text)
     except ValueError:
         return text[:500]
-    if isinstance(parsed, dict):
-        err = parsed.get("error", parsed)
-        if isinstance(err, dict) and isinstance(err.get("message"), str):
-            return str(err["message"])[:500]
-        if isinstance(err, str):
-            return err[:500]
-        if isinstance(parsed.get("message"), str):
-            return str(parsed["message"])[:500]
-    return text[:500]
+    error = parsed.get("error", parsed) if isinstance(parsed, dict) else None
+    message = error.get("message") if isinstance(error, dict) else error
+    return (message if isinstance(message, str) else text)[:500]
 
 
 class Transport:
