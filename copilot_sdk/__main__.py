@@ -156,7 +156,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     env = os.environ.get
-    parser = argparse.ArgumentParser(prog="python -m copilot_sdk", description=__doc__.split("\n\n")[0].replace("``", ""))
+    description = __doc__.split("\n\n")[0].replace("``", "")
+    parser = argparse.ArgumentParser(prog="python -m copilot_sdk", description=description)
     parser.add_argument("--version", action="version", version=f"copilot_sdk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 

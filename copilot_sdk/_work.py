@@ -134,7 +134,11 @@ class EventStream(Iterator[SessionEvent]):
     def __next__(self) -> SessionEvent:
         if self._finished:
             raise StopIteration
-        item = self._sink.get()
+        try:
+            item = self._sink.get()
+        except BaseException:  # Ctrl-C while waiting: stop the turn too
+            self.close()
+            raise
         if item is _END:
             self._finished = True
             exc = self._turn.future.exception() if self._turn.future.done() else None

@@ -194,6 +194,9 @@ class Session:
             return turn.future.result(timeout)
         except FutureTimeoutError:
             pass
+        except KeyboardInterrupt:  # Ctrl-C, or "interrupt the kernel" in Jupyter
+            self._abort_turn(turn)
+            raise
         if self._queue.remove(turn):
             turn.cancel("timeout")
         elif turn.abort_running("timeout"):

@@ -330,3 +330,33 @@ def test_queued_turns_get_a_clear_cancellation_error(
         session.abort()
         with pytest.raises(AbortedError, match="cancelled before it started"):
             queued.result(JOIN)
+
+
+@pytest.mark.parametrize("how", ["send", "stream"])
+def test_ctrl_c_while_waiting_aborts_the_turn(
+    how: str, make_client: Callable[..., CopilotClient]
+) -> None:
+    import signal
+
+    with MockModelServer(latency=60) as stalled:
+        client = make_client(provider=_openai(stalled))
+        session = client.create_session(model="gpt-5")
+        events = collect(session)
+        main = threading.main_thread().ident
+        assert main == threading.get_ident()
+        timer = threading.Timer(0.3, signal.pthread_kill, args=(main, signal.SIGINT))
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                if how == "send":
+                    session.send("interrupt me")
+                else:
+                    for _ in session.stream("interrupt me"):
+                        pass
+        finally:
+            timer.cancel()
+        deadline = time.monotonic() + JOIN
+        while not (events and events[-1].type == "session.idle") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [e.type for e in events][-2:] == ["abort", "session.idle"]
+        assert session.get_messages() == []
