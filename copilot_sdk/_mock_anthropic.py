@@ -205,30 +205,22 @@ def _stream(
     settings = exchange.state.settings
     size = reply.chunk_size or settings.chunk_size
     delay = reply.chunk_delay if reply.chunk_delay is not None else settings.chunk_delay
+    events = _events(reply, message_id, model, calls, usage, stop_reason, size)
+    exchange.stream_sse(_frames(events, reply.stall_after), delay=delay, truncate_after=reply.truncate_after)
+
+
+def _frames(events: Iterator[dict[str, Any]], stall_after: int | None) -> Iterator[tuple[bytes, bool]]:
+    """SSE frames of ``events``; the stall point is after ``stall_after`` text deltas
+    (or at the first block's end if there are fewer)."""
     text_deltas = 0
-    exchange.begin_chunked("text/event-stream", {"Cache-Control": "no-cache"})
-    for sent, event in enumerate(_events(reply, message_id, model, calls, usage, stop_reason, size)):
-        if sent == reply.truncate_after:
-            exchange.close_abruptly()
-            return
+    for event in events:
         is_text = event["type"] == "content_block_delta" and event["delta"]["type"] == "text_delta"
-        # stall after stall_after text deltas (or at the first block's end if fewer)
-        if reply.stall_after is not None and (
-            (is_text and text_deltas == reply.stall_after) or event["type"] == "content_block_stop"
-        ):
-            exchange.hang()
-            exchange.close_abruptly()
-            return
-        if sent and not exchange.sleep(delay):
-            exchange.close_abruptly()
-            return
+        stall = stall_after is not None and (
+            (is_text and text_deltas == stall_after) or event["type"] == "content_block_stop"
+        )
         data = json.dumps(event, separators=(",", ":")).encode()
-        exchange.write_chunk(b"event: " + event["type"].encode() + b"\ndata: " + data + b"\n\n")
+        yield b"event: " + event["type"].encode() + b"\ndata: " + data + b"\n\n", stall
         text_deltas += is_text
-    if reply.truncate_after is not None:
-        exchange.close_abruptly()
-        return
-    exchange.end_chunked()
 
 
 def handle_models_anthropic(exchange: Exchange) -> None:

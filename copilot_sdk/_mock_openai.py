@@ -207,24 +207,11 @@ def _stream(
     stall_at = None
     if reply.stall_after is not None:  # after the role chunk and stall_after content chunks
         stall_at = 1 + min(reply.stall_after, len(_pieces(reply.content, size)))
-    exchange.begin_chunked("text/event-stream", {"Cache-Control": "no-cache"})
-    for sent, chunk in enumerate(_chunks(reply, head, calls, size, usage)):
-        if sent == reply.truncate_after:
-            exchange.close_abruptly()
-            return
-        if sent == stall_at:
-            exchange.hang()
-            exchange.close_abruptly()
-            return
-        if sent and not exchange.sleep(delay):
-            exchange.close_abruptly()
-            return
-        exchange.write_chunk(b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n")
-    if reply.truncate_after is not None:
-        exchange.close_abruptly()
-        return
-    exchange.write_chunk(b"data: [DONE]\n\n")
-    exchange.end_chunked()
+    frames = (
+        (b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n", sent == stall_at)
+        for sent, chunk in enumerate(_chunks(reply, head, calls, size, usage))
+    )
+    exchange.stream_sse(frames, delay=delay, truncate_after=reply.truncate_after, tail=b"data: [DONE]\n\n")
 
 
 def handle_models(exchange: Exchange) -> None:

@@ -159,6 +159,40 @@ class Exchange:
         except OSError:
             pass
 
+    def stream_sse(
+        self,
+        frames: Iterable[tuple[bytes, bool]],
+        *,
+        delay: float,
+        truncate_after: int | None,
+        tail: bytes = b"",
+    ) -> None:
+        """Send SSE ``frames`` as one HTTP chunk each, ``delay`` seconds apart.
+
+        Each frame comes with a flag: True means "stall here" (hang until the server
+        stops or the client leaves, then drop the connection). After
+        ``truncate_after`` frames the connection is dropped without the terminator;
+        otherwise ``tail`` and the chunked terminator end the response.
+        """
+        self.begin_chunked("text/event-stream", {"Cache-Control": "no-cache"})
+        for sent, (frame, stall) in enumerate(frames):
+            if sent == truncate_after:
+                self.close_abruptly()
+                return
+            if stall:
+                self.hang()
+                self.close_abruptly()
+                return
+            if sent and not self.sleep(delay):
+                self.close_abruptly()
+                return
+            self.write_chunk(frame)
+        if truncate_after is not None:
+            self.close_abruptly()
+            return
+        self.write_chunk(tail)
+        self.end_chunked()
+
     def hang(self) -> None:
         """Block until the server stops or the client disconnects."""
         sock = self._handler.connection
