@@ -41,6 +41,7 @@ from ._callbacks import (
     pre_tool_use,
 )
 from ._cancel import CancelToken
+from ._turnctx import turn_thread
 from ._validate import describe_value
 from .errors import AbortedError
 from .events import (
@@ -203,8 +204,6 @@ def _run(tool: Tool, invocation: ToolInvocation, inline: bool) -> _Outcome:
     try:
         if inline:  # this thread runs the session's turn: it is marked already
             return invoke_tool(tool, invocation)
-        from .session import turn_thread  # not at import time: session imports us
-
         with turn_thread(invocation.session_id):
             return invoke_tool(tool, invocation)
     finally:

@@ -12,11 +12,12 @@ import logging
 import threading
 from concurrent.futures import Executor, Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from typing import Any, Callable, ContextManager, List, Optional, Protocol, Union
+from typing import Any, Callable, List, Optional, Protocol, Union
 
 from ._messages import Message, project_history
 from ._serial import SerialQueue
 from ._turn import TurnEnv, execute_turn
+from ._turnctx import in_any_turn, running_turns, turn_thread
 from ._work import EventStream, QueuedTurn, abort_error
 from .errors import CopilotError, SessionClosedError
 from .events import SessionEvent
@@ -30,40 +31,6 @@ __all__ = ["Session"]
 
 Handler = Callable[[SessionEvent], Any]
 Prompt = Union[str, MessageOptions]
-
-_local = threading.local()  # .sessions: ids of sessions whose turn runs on this thread
-
-
-def _running_turns() -> set[str]:
-    sessions: Optional[set[str]] = getattr(_local, "sessions", None)
-    if sessions is None:
-        sessions = _local.sessions = set()
-    return sessions
-
-
-def in_any_turn() -> bool:
-    """True on a thread that is running some session's turn (or its tools)."""
-    return bool(_running_turns())
-
-
-class _TurnThread:
-    """Marks the current thread as running a turn of ``session_id``."""
-
-    def __init__(self, session_id: str) -> None:
-        self.session_id = session_id
-
-    def __enter__(self) -> None:
-        _running_turns().add(self.session_id)
-
-    def __exit__(self, *exc: Any) -> None:
-        _running_turns().discard(self.session_id)
-
-
-def turn_thread(session_id: str) -> ContextManager[None]:
-    """Context manager marking this thread as working for ``session_id``'s turn
-    (used for tool threads too, so re-entrant calls are detected)."""
-    return _TurnThread(session_id)
-
 
 class SessionRuntime(Protocol):
     """What a session needs from its client."""
@@ -208,7 +175,7 @@ class Session:
             raise abort_error("timeout") from None
 
     def _refuse_reentry(self, what: str) -> None:
-        if self._session_id in _running_turns():
+        if self._session_id in running_turns():
             raise CopilotError(
                 f"session.{what}() was called from inside a turn of session "
                 f"{self._session_id!r} (a handler or tool), which would deadlock; "
