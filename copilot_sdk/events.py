@@ -219,9 +219,21 @@ def event_to_dict(event: SessionEvent) -> dict[str, Any]:
         "id": event.id,
         "timestamp": event.timestamp.isoformat(),
         "type": event.type,
-        "data": attrs.asdict(event.data, recurse=True),
+        "data": _plain(event.data),
         "parent_id": event.parent_id,
     }
+
+
+def _plain(value: Any) -> Any:
+    """attrs instances as dicts, tuples as lists, recursively (attrs.asdict, faster)."""
+    fields = getattr(type(value), "__attrs_attrs__", None)
+    if fields is not None:
+        return {f.name: _plain(getattr(value, f.name)) for f in fields}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def event_from_dict(raw: Mapping[str, Any]) -> SessionEvent:

@@ -81,9 +81,10 @@ def renew(conn: sqlite3.Connection, session_id: str, owner: str, ttl: float) -> 
     return cursor.rowcount == 1
 
 
-def release(conn: sqlite3.Connection, session_id: str, owner: str) -> None:
-    """Give the lease up (a no-op if it is no longer ours)."""
-    conn.execute("DELETE FROM leases WHERE session_id = ? AND owner = ?", (session_id, owner))
+def release(conn: sqlite3.Connection, session_id: str, owner: str) -> bool:
+    """Give the lease up; False (and nothing done) if it is no longer ours."""
+    cursor = conn.execute("DELETE FROM leases WHERE session_id = ? AND owner = ?", (session_id, owner))
+    return cursor.rowcount == 1
 
 
 class Heartbeat:

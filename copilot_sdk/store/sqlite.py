@@ -218,29 +218,34 @@ class SQLiteStore:
         except (TypeError, ValueError) as exc:
             raise CopilotError(f"session {session_id!r}: an event is not JSON: {exc}") from exc
         summary = summarize(events)
-        with self._op("appending a turn") as conn, self._transaction(conn):
-            if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
-                raise SessionNotFoundError(f"session {session_id!r} was deleted")
-            owner = self._held.get(session_id)
-            if owner is not None and not _lease.renew(conn, session_id, owner, self._lease_ttl):
-                raise CopilotError(
-                    f"session {session_id!r}: another process took over this turn's lease "
-                    f"(this one stalled longer than lease_ttl={self._lease_ttl:g} s); "
-                    "the turn was not saved"
+        with self._op("appending a turn") as conn:
+            with self._transaction(conn):
+                if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+                    raise SessionNotFoundError(f"session {session_id!r} was deleted")
+                owner = self._held.get(session_id)
+                # The turn's commit is its last write: give the lease up in the same
+                # transaction (one write fewer per turn); refuse if it is no longer ours.
+                if owner is not None and not _lease.release(conn, session_id, owner):
+                    raise CopilotError(
+                        f"session {session_id!r}: another process took over this turn's lease "
+                        f"(this one stalled longer than lease_ttl={self._lease_ttl:g} s); "
+                        "the turn was not saved"
+                    )
+                last = conn.execute(
+                    "SELECT MAX(seq) FROM events WHERE session_id = ?", (session_id,)
+                ).fetchone()[0]
+                first = 0 if last is None else last + 1
+                conn.executemany(
+                    "INSERT INTO events (session_id, seq, payload) VALUES (?, ?, ?)",
+                    [(session_id, first + i, payload) for i, payload in enumerate(payloads)],
                 )
-            last = conn.execute(
-                "SELECT MAX(seq) FROM events WHERE session_id = ?", (session_id,)
-            ).fetchone()[0]
-            first = 0 if last is None else last + 1
-            conn.executemany(
-                "INSERT INTO events (session_id, seq, payload) VALUES (?, ?, ?)",
-                [(session_id, first + i, payload) for i, payload in enumerate(payloads)],
-            )
-            conn.execute(
-                "UPDATE sessions SET modified_time = ?, summary = COALESCE(summary, ?)"
-                " WHERE id = ?",
-                (self._next_stamp(conn), summary, session_id),
-            )
+                conn.execute(
+                    "UPDATE sessions SET modified_time = ?, summary = COALESCE(summary, ?)"
+                    " WHERE id = ?",
+                    (self._next_stamp(conn), summary, session_id),
+                )
+            if owner is not None:  # given up by the commit above
+                del self._held[session_id]
         return first + len(payloads)
 
     def list(self) -> List[SessionMetadata]:
@@ -344,8 +349,9 @@ class SQLiteStore:
 
     def _release(self, session_id: str, owner: str) -> None:
         with self._lock:
-            if self._held.get(session_id) == owner:
-                del self._held[session_id]
+            if self._held.get(session_id) != owner:
+                return  # given up by the turn's append already
+            del self._held[session_id]
             if self._closed:
                 return
             try:
