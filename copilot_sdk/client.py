@@ -24,6 +24,7 @@ from . import __version__
 from ._auth import discover_github_token
 from ._http import Timeouts, Transport
 from ._retry import RetryPolicy
+from ._turnctx import in_any_turn
 from .errors import CopilotError, SessionClosedError, SessionExistsError, SessionNotFoundError
 from .providers import Provider, make_provider
 from .session import Session
@@ -168,7 +169,17 @@ class CopilotClient:
 
     def stop(self, force: bool = False, timeout: Optional[float] = None) -> None:
         """Wait for in-flight and queued turns (or abort them with ``force=True``),
-        release every session and close the pools and the store. Idempotent."""
+        release every session and close the pools and the store. Idempotent.
+
+        Raises:
+            CopilotError: called from inside a turn (a handler or tool), where
+                waiting for the turns would wait for itself.
+        """
+        if in_any_turn():
+            raise CopilotError(
+                "CopilotClient.stop() was called from inside a turn (a handler or tool), "
+                "which would wait for itself; stop the client from outside its turns"
+            )
         with self._lock:
             if self._state != _STARTED:
                 self._state = _STOPPED

@@ -369,3 +369,19 @@ def test_future_cancel_before_start_removes_the_turn(
         first.result(JOIN)
         third.result(JOIN)
         assert [r.body["messages"][-1]["content"] for r in slow.chat_requests] == ["first", "third"]
+
+
+def test_stop_from_inside_a_turn_is_refused(client: CopilotClient) -> None:
+    session = client.create_session(model="gpt-5")
+    errors: List[BaseException] = []
+
+    def handler(event: Any) -> None:
+        try:
+            client.stop()
+        except CopilotError as exc:
+            errors.append(exc)
+
+    session.on("assistant.message", handler)
+    session.send("hello")
+    assert len(errors) == 1 and "wait for itself" in str(errors[0])
+    assert "again" in session.send("again").data.content  # the client still works
