@@ -193,21 +193,20 @@ def execute_turn(env: TurnEnv, prompt: str, control: TurnControl, *, stream: boo
         if not control.begin_commit():
             raise AbortedError("the turn was aborted")
         env.commit(pending + [end])
-        _emit_quietly(env, end)
-        _emit_quietly(env, new_event("session.idle", SessionIdleData(aborted=False)))
+        env.emit(end)
+        env.emit(new_event("session.idle", SessionIdleData(aborted=False)))
         return message
     except BaseException as exc:
         if isinstance(exc, AbortedError) or token.cancelled:
             reason = token.reason or "aborted"
-            _emit_quietly(env, new_event("abort", AbortData(reason=reason)))
-            _emit_quietly(env, new_event("session.idle", SessionIdleData(aborted=True)))
+            env.emit(new_event("abort", AbortData(reason=reason)))
+            env.emit(new_event("session.idle", SessionIdleData(aborted=True)))
             if isinstance(exc, AbortedError):
                 raise
             raise AbortedError(f"the turn was aborted ({reason})") from exc
         error = _describe(exc, env.session_id, phase)
         _error_hook(config, error, env.session_id)
-        _emit_quietly(
-            env,
+        env.emit(
             new_event(
                 "session.error",
                 SessionErrorData(
@@ -217,7 +216,7 @@ def execute_turn(env: TurnEnv, prompt: str, control: TurnControl, *, stream: boo
                 ),
             ),
         )
-        _emit_quietly(env, new_event("session.idle", SessionIdleData(aborted=False)))
+        env.emit(new_event("session.idle", SessionIdleData(aborted=False)))
         if error is exc:
             raise
         raise error from exc
@@ -235,10 +234,6 @@ def _describe(exc: BaseException, session_id: str, phase: _Phase) -> CopilotErro
         return exc
     logger.exception("unexpected error in a turn of session %r", session_id)
     return CopilotError(f"{where}: unexpected {type(exc).__name__}: {exc}")
-
-
-def _emit_quietly(env: TurnEnv, event: SessionEvent) -> None:
-    env.emit(event)
 
 
 def _child_recorder(
