@@ -319,7 +319,8 @@ def _object(props: Sequence[_Prop], build: Callable[[Dict[str, Any]], Any], text
 
 
 def _name(tp: Any) -> str:
-    if isinstance(tp, type):
+    # get_origin: on Python 3.10, isinstance(tuple[int, int], type) is True
+    if isinstance(tp, type) and typing.get_origin(tp) is None:
         return tp.__qualname__
     return repr(tp).replace("typing.", "")
 
