@@ -213,16 +213,21 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-_LOGGER_NAMES = (
+_LOGGER_NAMES = (  # every logger of the package (a test keeps this list complete)
     "copilot_sdk",
     "copilot_sdk.auth",
+    "copilot_sdk.cancel",
     "copilot_sdk.cli",
     "copilot_sdk.client",
     "copilot_sdk.http",
     "copilot_sdk.login",
     "copilot_sdk.providers",
     "copilot_sdk.retry",
+    "copilot_sdk.serial",
     "copilot_sdk.session",
+    "copilot_sdk.store",
+    "copilot_sdk.testing",
+    "copilot_sdk.tools",
     "copilot_sdk.turn",
 )
 

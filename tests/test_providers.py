@@ -241,3 +241,23 @@ def test_redacting_filter_covers_headers_and_tokens(caplog: pytest.LogCaptureFix
     assert AZURE_KEY not in caplog.text and "tid=abc" not in caplog.text
     assert "[REDACTED]" in caplog.text
     assert redact("Authorization: token ghu_abc123") == "Authorization: token [REDACTED]"
+
+
+def test_every_package_logger_has_the_redaction_filter() -> None:
+    import logging
+    import re
+    from pathlib import Path
+
+    import copilot_sdk
+    from copilot_sdk._auth import RedactingFilter
+
+    root = Path(copilot_sdk.__file__).parent
+    names = {
+        m.group(1)
+        for path in root.rglob("*.py")
+        for m in re.finditer(r'getLogger\("([a-z_.]+)"\)', path.read_text(encoding="utf-8"))
+    }
+    assert "copilot_sdk.http" in names
+    for name in names:
+        filters = logging.getLogger(name).filters
+        assert any(isinstance(f, RedactingFilter) for f in filters), name
