@@ -16,7 +16,7 @@ import uuid
 import warnings
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import attrs
 
@@ -45,6 +45,32 @@ def _positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
     if value < 0 or (value == 0 and not allow_zero):
         raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}")
     return float(value)
+
+
+class _Runtime:
+    """What a session gets from its client (the ``SessionRuntime`` protocol): the
+    store, the two pools, and a way to say it was released. Immutable."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        pool: Executor,
+        tool_pool: Executor,
+        released: Callable[[Session], None],
+    ) -> None:
+        self.store = store
+        self._pool = pool
+        self._tool_pool = tool_pool
+        self._released = released
+
+    def pool(self) -> Executor:
+        return self._pool
+
+    def tool_pool(self) -> Executor:
+        return self._tool_pool
+
+    def released(self, session: Session) -> None:
+        self._released(session)
 
 
 class CopilotClient:
@@ -118,7 +144,8 @@ class CopilotClient:
         self._pool: Optional[ThreadPoolExecutor] = None  # set once by start()
         self._tool_pool: Optional[ThreadPoolExecutor] = None
         self._transport: Optional[Transport] = None
-        self.store: SessionStore  # set by start()
+        self._store: Optional[SessionStore] = None  # set once by start()
+        self._runtime: Optional[_Runtime] = None  # set once by start()
         self._owns_store = False
 
     def __repr__(self) -> str:
@@ -158,11 +185,12 @@ class CopilotClient:
                 self._providers.clear()
                 raise
             self._transport = transport
-            self.store, self._owns_store = store, owned
+            self._store, self._owns_store = store, owned
             self._pool = ThreadPoolExecutor(self._max_workers, thread_name_prefix="copilot_sdk")
             self._tool_pool = ThreadPoolExecutor(
                 max(4, min(32, self._max_workers)), thread_name_prefix="copilot_sdk-tool"
             )
+            self._runtime = _Runtime(store, self._pool, self._tool_pool, self._forget)
             self._state = _STARTED
         logger.debug("client started (max_workers=%d)", self._max_workers)
         return self
@@ -200,8 +228,8 @@ class CopilotClient:
         pool.shutdown(wait=not force, cancel_futures=True)
         tool_pool.shutdown(wait=False, cancel_futures=True)
         transport.close()
-        if self._owns_store:
-            self.store.close()
+        if self._owns_store and self._store is not None:
+            self._store.close()
         logger.debug("client stopped")
 
     def __enter__(self) -> CopilotClient:
@@ -234,16 +262,19 @@ class CopilotClient:
         if state == _NEW:
             self.start()
 
-    # -- what sessions need (SessionRuntime) -----------------------------------
-    def pool(self) -> Executor:
-        assert self._pool is not None
-        return self._pool
+    def _runtime_now(self) -> _Runtime:
+        assert self._runtime is not None
+        return self._runtime
 
-    def tool_pool(self) -> Executor:
-        assert self._tool_pool is not None
-        return self._tool_pool
+    @property
+    def store(self) -> SessionStore:
+        """The SessionStore this client uses (opened by :meth:`start`)."""
+        self._ensure_started()
+        assert self._store is not None
+        return self._store
 
-    def released(self, session: Session) -> None:
+    def _forget(self, session: Session) -> None:
+        """A session was released: drop it from the registry."""
         with self._lock:
             if self._sessions.get(session.session_id) is session:
                 del self._sessions[session.session_id]
@@ -309,7 +340,7 @@ class CopilotClient:
                 config=config.to_public_dict(),
             )
         )
-        session = Session(config=config, provider=provider, runtime=self, log=[])
+        session = Session(config=config, provider=provider, runtime=self._runtime_now(), log=[])
         with self._lock:
             self._sessions[config.session_id] = session
         logger.debug("session %r created (model=%r)", config.session_id, config.model)
@@ -343,7 +374,7 @@ class CopilotClient:
         config = attrs.evolve(config, **overrides)
         provider = self._provider_for(config.provider or self._default_provider,
                                       config.github_token or self._github_token)
-        session = Session(config=config, provider=provider, runtime=self, log=log)
+        session = Session(config=config, provider=provider, runtime=self._runtime_now(), log=log)
         with self._lock:
             existing = self._sessions.setdefault(session_id, session)
         return existing
