@@ -75,10 +75,30 @@ def run_baseline(base_url: str, sessions: int, turns: int, workers: int) -> None
             future.result(timeout=600)
 
 
+def run_openai(base_url: str, sessions: int, turns: int, workers: int) -> None:
+    """The peer users would otherwise pick: the sync ``openai`` client in a thread pool."""
+    import openai
+
+    client = openai.OpenAI(base_url=base_url, api_key="bench", max_retries=0)
+
+    def conversation(i: int) -> None:
+        messages: List[Dict[str, Any]] = []
+        for t in range(turns):
+            messages.append({"role": "user", "content": f"turn {t} of session {i}"})
+            reply = client.chat.completions.create(model="gpt-5", messages=messages)  # type: ignore[arg-type]
+            messages.append({"role": "assistant", "content": reply.choices[0].message.content})
+
+    with ThreadPoolExecutor(workers) as pool:
+        for future in [pool.submit(conversation, i) for i in range(sessions)]:
+            future.result(timeout=600)
+
+
 def worker(kind: str, base_url: str, sessions: int, turns: int, workers: int) -> None:
     def run(sessions: int, turns: int, workers: int) -> None:
         if kind == "baseline":
             run_baseline(base_url, sessions, turns, workers)
+        elif kind == "openai":
+            run_openai(base_url, sessions, turns, workers)
         else:
             run_ours(base_url, sessions, turns, workers, ":memory:" if kind == "ours" else "sqlite")
 
@@ -99,6 +119,12 @@ def measure(kind: str, base_url: str, args: argparse.Namespace) -> Dict[str, flo
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
+def _has_openai() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("openai") is not None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--smoke", action="store_true", help="tiny size for CI")
@@ -107,7 +133,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=64)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--worker", choices=["ours", "ours-sqlite", "baseline"])
+    parser.add_argument("--worker", choices=["ours", "ours-sqlite", "baseline", "openai"])
     parser.add_argument("--url")
     args = parser.parse_args()
     if args.worker:
@@ -123,9 +149,10 @@ def main() -> None:
     try:
         assert server.stdout is not None
         base_url = server.stdout.readline().strip()
-        results: Dict[str, List[Dict[str, float]]] = {"baseline": [], "ours": [], "ours-sqlite": []}
+        kinds = ["baseline", "ours", "ours-sqlite"] + (["openai"] if _has_openai() else [])
+        results: Dict[str, List[Dict[str, float]]] = {kind: [] for kind in kinds}
         for _ in range(args.repeat):
-            for kind in ("baseline", "ours", "ours-sqlite"):
+            for kind in kinds:
                 results[kind].append(measure(kind, base_url, args))
     finally:
         assert server.stdin is not None
@@ -139,18 +166,22 @@ def main() -> None:
     print(f"ideal wall time: {ideal:.2f} s")
     print(f"{'':28}{'wall s':>9}{'x ideal':>9}{'CPU ms/turn':>13}{'peak RSS MB':>13}")
     med: Dict[str, Dict[str, float]] = {}
-    labels = (
+    labels = [
         ("baseline", "requests + ThreadPool"),
         ("ours", "copilot_sdk (:memory:)"),
         ("ours-sqlite", "copilot_sdk (SQLite store)"),
-    )
+    ]
+    if "openai" in results:
+        labels.append(("openai", "openai (sync) + ThreadPool"))
+    else:
+        print("(the openai peer is measured too when the openai package is installed)")
     for kind, label in labels:
         runs = results[kind]
         med[kind] = {k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "rss_mb")}
         m = med[kind]
         print(f"{label:28}{m['wall']:9.3f}{m['wall'] / ideal:9.2f}{m['cpu'] / n_turns * 1000:13.2f}"
               f"{m['rss_mb']:13.1f}")
-    for kind, label in labels[1:]:
+    for kind, label in labels[1:3]:
         ratio = med[kind]["wall"] / med["baseline"]["wall"]
         print(f"{label} / baseline wall time: {ratio:.3f}x (target <= 1.10x)")
 
