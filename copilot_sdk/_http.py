@@ -8,10 +8,9 @@ here once per host and passed per call). The proxy cache is guarded by
 ``self._lock``.
 
 Abort: a request made with a :class:`CancelToken` registers "shut this socket" on
-the token for the connection it uses, from the moment urllib3 takes it from the pool
-until the response is closed. ``shutdown(SHUT_RDWR)`` wakes a read blocked in
-another thread (closing the response does not reliably), so abort stops a request
-that is waiting for headers or in the middle of a stream.
+the token for the connection it uses (see ``_sockets``), from the moment urllib3
+takes it from the pool until the response is closed, so abort stops a request that
+is waiting for headers or in the middle of a stream.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import ipaddress
 import json
 import logging
 import os
-import socket
 import threading
 import urllib.parse
 import urllib.request
@@ -30,12 +28,12 @@ from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
 import attrs
 import requests
 import requests.adapters
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connection import HTTPConnection
 from urllib3.exceptions import ReadTimeoutError
 
 from ._cancel import CancelToken
 from ._retry import parse_retry_after
+from ._sockets import CancellableAdapter, local
 from .errors import (
     AbortedError,
     APIConnectionError,
@@ -49,9 +47,6 @@ logger = logging.getLogger("copilot_sdk.http")
 
 __all__ = ["HTTPResponse", "Timeouts", "Transport", "is_loopback_url"]
 
-_local = threading.local()
-
-
 @attrs.frozen(kw_only=True)
 class Timeouts:
     """Seconds: to connect, to wait for a non-streamed reply, between stream chunks."""
@@ -59,72 +54,6 @@ class Timeouts:
     connect: float = 10.0
     read: float = 600.0
     stream_idle: float = 60.0
-
-
-def _current_token() -> Optional[CancelToken]:
-    return getattr(_local, "token", None)
-
-
-def _shutdown(conn: HTTPConnection) -> None:
-    sock = getattr(conn, "sock", None)
-    if sock is not None:
-        # socket.socket.shutdown, not SSLSocket.shutdown: the latter drops the SSL
-        # object under a reader in another thread; this just ends the TCP stream.
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-class _CancellableConnectMixin:
-    """A cancel during connect() cannot interrupt it; catch it right after."""
-
-    def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
-        token = _current_token()
-        if token is not None and token.cancelled:
-            self.close()  # type: ignore[attr-defined]
-            raise AbortedError("the turn was aborted while connecting")
-
-
-class _CancellableConnection(_CancellableConnectMixin, HTTPConnection):
-    pass
-
-
-class _CancellableHTTPSConnection(_CancellableConnectMixin, HTTPSConnection):
-    pass
-
-
-class _CancellablePoolMixin:
-    def _get_conn(self, timeout: Optional[float] = None) -> Any:
-        conn = super()._get_conn(timeout)  # type: ignore[misc]
-        token = _current_token()
-        if token is not None:
-            _local.removers.append(token.add_callback(lambda: _shutdown(conn)))
-        return conn
-
-
-class _HTTPPool(_CancellablePoolMixin, HTTPConnectionPool):
-    ConnectionCls = _CancellableConnection
-
-
-class _HTTPSPool(_CancellablePoolMixin, HTTPSConnectionPool):
-    ConnectionCls = _CancellableHTTPSConnection
-
-
-_POOL_CLASSES = {"http": _HTTPPool, "https": _HTTPSPool}
-
-
-class _Adapter(requests.adapters.HTTPAdapter):
-    """Pools sized to the client's workers; no urllib3 retries (tenacity is the one
-    retry layer); connections that can be shut from another thread."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if hasattr(manager, "pool_classes_by_scheme"):
-            manager.pool_classes_by_scheme = _POOL_CLASSES
-        return manager
 
 
 def is_loopback_url(url: str) -> bool:
@@ -144,9 +73,19 @@ class HTTPResponse:
     Not thread-safe: one reader. ``close()`` may be called from any thread.
     """
 
-    def __init__(self, response: requests.Response, release: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        response: requests.Response,
+        release: Callable[[], None],
+        conn: Optional[HTTPConnection] = None,
+        idle_timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> None:
         self._response = response
+        self._cancel = cancel
         self._release = release
+        self._conn = conn
+        self._idle_timeout = idle_timeout
         self.status_code = response.status_code
         self.headers: Mapping[str, str] = response.headers
         self.url = response.url
@@ -172,24 +111,35 @@ class HTTPResponse:
             if raw.chunked and raw.supports_chunked_reads():
                 chunks = raw.stream(None, decode_content=True)
                 while True:
-                    with _translate(self.url):
+                    with _translate(self.url, self._cancel):
                         chunk = next(chunks, None)
                     if chunk is None:
                         return
                     if chunk:
+                        self._start_idle_clock()
                         yield chunk
             else:
                 while True:
-                    with _translate(self.url):
+                    with _translate(self.url, self._cancel):
                         chunk = raw.read1(65536, decode_content=True)
                     if not chunk:
                         return
+                    self._start_idle_clock()
                     yield chunk
         finally:
             self.close()
 
+    def _start_idle_clock(self) -> None:
+        """After the first chunk, the socket's read timeout becomes the stream idle
+        timeout (the first chunk may take the whole read timeout: a model thinks)."""
+        if self._idle_timeout is not None and self._conn is not None:
+            sock = getattr(self._conn, "sock", None)
+            if sock is not None:
+                sock.settimeout(self._idle_timeout)
+            self._idle_timeout = None
+
     def _read_all(self) -> bytes:
-        with _translate(self.url):
+        with _translate(self.url, self._cancel):
             return self._response.content
 
     def close(self) -> None:
@@ -204,7 +154,7 @@ class _translate:
 
     def __init__(self, url: str, token: Optional[CancelToken] = None) -> None:
         self.url = url
-        self.token = token if token is not None else _current_token()
+        self.token = token
 
     def __enter__(self) -> None:
         return None
@@ -276,7 +226,7 @@ class Transport:
         self._verify: Any = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )
-        adapter = _Adapter(pool_connections=8, pool_maxsize=max(max_workers, 1) + 4, max_retries=0)
+        adapter = CancellableAdapter(pool_connections=8, pool_maxsize=max(max_workers, 1) + 4, max_retries=0)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         self._env_proxies = urllib.request.getproxies()
@@ -329,16 +279,17 @@ class Transport:
 
         Args:
             what: who is calling, for error messages (e.g. "openai provider").
-            stream: read the body incrementally; the read timeout is then the
-                stream idle timeout (between chunks, and for the first byte).
+            stream: read the body incrementally: the read timeout covers the
+                wait for the headers and the first chunk, the stream idle timeout
+                each silence after that.
         """
         self.check_url(url)
         if cancel is not None and cancel.cancelled:
             raise AbortedError("the turn was aborted")
-        read_timeout = self.timeouts.stream_idle if stream else self.timeouts.read
-        _local.token = cancel
-        _local.removers = []
-        removers: List[Callable[[], None]] = _local.removers
+        local.token = cancel
+        local.conn = None
+        local.removers = []
+        removers: List[Callable[[], None]] = local.removers
         try:
             with _translate(url, cancel):
                 response = self._session.request(
@@ -349,7 +300,7 @@ class Transport:
                     data=data,
                     params=params,
                     stream=True,
-                    timeout=(self.timeouts.connect, read_timeout),
+                    timeout=(self.timeouts.connect, self.timeouts.read),
                     proxies=self._proxies_for(url),
                     verify=self._verify,
                     allow_redirects=False if method != "GET" else True,
@@ -358,8 +309,8 @@ class Transport:
             _release(removers)
             raise
         finally:
-            _local.token = None
-            _local.removers = []
+            conn: Optional[HTTPConnection] = local.conn
+            local.token, local.removers, local.conn = None, [], None
         logger.debug("%s %s -> %d", method, _strip_query(url), response.status_code)
         if response.status_code >= 400 or response.status_code < 200:
             try:
@@ -383,7 +334,13 @@ class Transport:
                 body=excerpt,
                 retry_after=parse_retry_after(response.headers),
             )
-        return HTTPResponse(response, lambda: _release(removers))
+        return HTTPResponse(
+            response,
+            lambda: _release(removers),
+            conn=conn,
+            idle_timeout=self.timeouts.stream_idle if stream else None,
+            cancel=cancel,
+        )
 
     def close(self) -> None:
         self._session.close()

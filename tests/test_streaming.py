@@ -360,3 +360,16 @@ def test_ctrl_c_while_waiting_aborts_the_turn(
             time.sleep(0.01)
         assert [e.type for e in events][-2:] == ["abort", "session.idle"]
         assert session.get_messages() == []
+
+
+def test_first_chunk_may_take_longer_than_the_idle_timeout(
+    make_client: Callable[..., CopilotClient],
+) -> None:
+    # A model may think for a long time before its first token: that wait is bounded
+    # by the read timeout; the idle timeout only counts silences after a chunk.
+    with MockModelServer() as srv:
+        client = make_client(provider=_openai(srv), stream_idle_timeout=0.3)
+        session = client.create_session(model="gpt-5", streaming=True)
+        srv.enqueue(MockReply(content=ANSWER, chunk_size=8, latency=1.0))
+        assert session.send("think first").data.content == ANSWER
+        assert len(srv.chat_requests) == 1
