@@ -85,7 +85,8 @@ class CopilotClient:
         base_directory: the SDK home (env COPILOT_SDK_HOME; default ~/.copilot_sdk).
         max_workers: turns of different sessions run in parallel up to this many.
         timeout: read timeout in seconds, or a (connect, read) pair. Default (10, 600).
-        stream_idle_timeout: longest silence between stream chunks, seconds (60).
+        stream_idle_timeout: longest silence between stream chunks, seconds (60);
+            the wait for the first chunk is bounded by the read timeout.
         max_retries: retries of a failed model call (connection errors, 408, 409,
             429, 5xx) with exponential backoff; ``Retry-After`` is honoured.
         retry_initial_delay, retry_max_delay: backoff bounds, seconds.
