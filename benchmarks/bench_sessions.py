@@ -13,14 +13,16 @@ turn and peak RSS, and our ratio to the baseline (target: within 1.10x).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, Iterator, List
 
 SERVER_CODE = """
 import sys, time
@@ -32,9 +34,9 @@ server.stop()
 """
 
 
-def run_ours(base_url: str, sessions: int, turns: int, workers: int, store: str = ":memory:") -> None:
-    import tempfile
-
+@contextlib.contextmanager
+def ours(base_url: str, workers: int, store: str) -> Iterator[Callable[[int, int], None]]:
+    """A started client (setup is not timed); yields the conversation runner."""
     from copilot_sdk import CopilotClient, ProviderConfig
 
     provider = ProviderConfig(type="openai", base_url=base_url, api_key="bench")
@@ -42,10 +44,16 @@ def run_ours(base_url: str, sessions: int, turns: int, workers: int, store: str 
         provider=provider, store=None if store == "sqlite" else store, base_directory=home,
         max_workers=workers,
     ) as client:
-        live = [client.create_session(model="gpt-5") for _ in range(sessions)]
-        futures = [s.send_async(f"turn {t} of session {i}") for t in range(turns) for i, s in enumerate(live)]
-        for future in futures:
-            future.result(timeout=600)
+
+        def converse(sessions: int, turns: int) -> None:
+            live = [client.create_session(model="gpt-5") for _ in range(sessions)]
+            futures = [
+                s.send_async(f"turn {t} of session {i}") for t in range(turns) for i, s in enumerate(live)
+            ]
+            for future in futures:
+                future.result(timeout=600)
+
+        yield converse
 
 
 def baseline_conversation(http: Any, base_url: str, i: int, turns: int) -> None:
@@ -63,25 +71,32 @@ def baseline_conversation(http: Any, base_url: str, i: int, turns: int) -> None:
         messages.append(response.json()["choices"][0]["message"])
 
 
-def run_baseline(base_url: str, sessions: int, turns: int, workers: int) -> None:
+@contextlib.contextmanager
+def baseline(base_url: str, workers: int) -> Iterator[Callable[[int, int], None]]:
+    """Bare requests.Session (pool sized to the workers) + ThreadPoolExecutor."""
     import requests
     import requests.adapters
 
     http = requests.Session()
     http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=workers))
     with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(baseline_conversation, http, base_url, i, turns) for i in range(sessions)]
-        for future in futures:
-            future.result(timeout=600)
+
+        def converse(sessions: int, turns: int) -> None:
+            futures = [pool.submit(baseline_conversation, http, base_url, i, turns) for i in range(sessions)]
+            for future in futures:
+                future.result(timeout=600)
+
+        yield converse
 
 
-def run_openai(base_url: str, sessions: int, turns: int, workers: int) -> None:
+@contextlib.contextmanager
+def openai_peer(base_url: str, workers: int) -> Iterator[Callable[[int, int], None]]:
     """The peer users would otherwise pick: the sync ``openai`` client in a thread pool."""
     import openai
 
     client = openai.OpenAI(base_url=base_url, api_key="bench", max_retries=0)
 
-    def conversation(i: int) -> None:
+    def conversation(i: int, turns: int) -> None:
         messages: List[Dict[str, Any]] = []
         for t in range(turns):
             messages.append({"role": "user", "content": f"turn {t} of session {i}"})
@@ -89,23 +104,26 @@ def run_openai(base_url: str, sessions: int, turns: int, workers: int) -> None:
             messages.append({"role": "assistant", "content": reply.choices[0].message.content})
 
     with ThreadPoolExecutor(workers) as pool:
-        for future in [pool.submit(conversation, i) for i in range(sessions)]:
-            future.result(timeout=600)
+
+        def converse(sessions: int, turns: int) -> None:
+            for future in [pool.submit(conversation, i, turns) for i in range(sessions)]:
+                future.result(timeout=600)
+
+        yield converse
 
 
 def worker(kind: str, base_url: str, sessions: int, turns: int, workers: int) -> None:
-    def run(sessions: int, turns: int, workers: int) -> None:
-        if kind == "baseline":
-            run_baseline(base_url, sessions, turns, workers)
-        elif kind == "openai":
-            run_openai(base_url, sessions, turns, workers)
-        else:
-            run_ours(base_url, sessions, turns, workers, ":memory:" if kind == "ours" else "sqlite")
-
-    run(2, 1, 2)  # warm imports and code paths
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    run(sessions, turns, workers)
-    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    runners = {
+        "baseline": lambda: baseline(base_url, workers),
+        "openai": lambda: openai_peer(base_url, workers),
+        "ours": lambda: ours(base_url, workers, ":memory:"),
+        "ours-sqlite": lambda: ours(base_url, workers, "sqlite"),
+    }
+    with runners[kind]() as converse:
+        converse(2, 1)  # warm up imports, code paths and connections
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        converse(sessions, turns)
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss_mb}))
 
