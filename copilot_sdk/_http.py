@@ -31,6 +31,7 @@ import requests.adapters
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import ReadTimeoutError
 
+from ._auth import redact
 from ._cancel import CancelToken
 from ._retry import parse_retry_after
 from ._sockets import CancellableAdapter, local
@@ -129,6 +130,14 @@ class HTTPResponse:
         finally:
             self.close()
 
+    def set_read_timeout(self, seconds: float) -> None:
+        """Bound each further read of the body by ``seconds`` (e.g. a short drain
+        after a stream's last event)."""
+        self._idle_timeout = None
+        sock = getattr(self._conn, "sock", None) if self._conn is not None else None
+        if sock is not None:
+            sock.settimeout(seconds)
+
     def _start_idle_clock(self) -> None:
         """After the first chunk, the socket's read timeout becomes the stream idle
         timeout (the first chunk may take the whole read timeout: a model thinks)."""
@@ -164,6 +173,14 @@ class _translate:
             return
         if self.token is not None and self.token.cancelled:
             raise AbortedError("the turn was aborted") from exc
+        if isinstance(exc, _REQUEST_NOT_SENDABLE):
+            # Raised before any I/O, so retrying cannot help; their messages may quote
+            # a header value (a key with a stray newline): not chained, not quoted.
+            raise ConfigurationError(
+                f"the request to {_strip_query(self.url)} cannot be sent: {type(exc).__name__} "
+                "(a header value with a newline or control character, e.g. in api_key, "
+                "or a malformed URL)"
+            ) from None
         if isinstance(exc, (requests.Timeout, ReadTimeoutError)) or (
             isinstance(exc, requests.ConnectionError)
             and exc.args
@@ -174,6 +191,16 @@ class _translate:
             raise APIConnectionError(
                 f"connection to {self.url} failed: {type(exc).__name__}", url=self.url
             ) from exc
+
+
+_REQUEST_NOT_SENDABLE = (
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidJSONError,
+    requests.exceptions.URLRequired,
+)
 
 
 def _is_urllib3_error(exc: BaseException) -> bool:
@@ -189,10 +216,11 @@ def _excerpt(response: requests.Response) -> str:
     try:
         parsed = json.loads(text)
     except ValueError:
-        return text[:500]
+        return redact(text[:500])
     error = parsed.get("error", parsed) if isinstance(parsed, dict) else None
     message = error.get("message") if isinstance(error, dict) else error
-    return (message if isinstance(message, str) else text)[:500]
+    # A gateway may echo the request, credentials included.
+    return redact((message if isinstance(message, str) else text)[:500])
 
 
 class Transport:
@@ -303,7 +331,9 @@ class Transport:
                     timeout=(self.timeouts.connect, self.timeouts.read),
                     proxies=self._proxies_for(url),
                     verify=self._verify,
-                    allow_redirects=False if method != "GET" else True,
+                    # Never followed: requests would carry api-key/x-api-key and
+                    # custom headers to another host, past check_url.
+                    allow_redirects=False,
                 )
         except BaseException:
             _release(removers)
@@ -312,6 +342,17 @@ class Transport:
             conn: Optional[HTTPConnection] = local.conn
             local.token, local.removers, local.conn = None, [], None
         logger.debug("%s %s -> %d", method, _strip_query(url), response.status_code)
+        if 300 <= response.status_code < 400:
+            location = response.headers.get("location", "?")
+            response.close()
+            _release(removers)
+            raise status_error(
+                response.status_code,
+                f"{what + ': ' if what else ''}{response.status_code} redirect from {method} "
+                f"{_strip_query(url)} to {_strip_query(location)} not followed (credentials "
+                "would go along); use the final URL as base_url",
+                url=_strip_query(url),
+            )
         if response.status_code >= 400 or response.status_code < 200:
             try:
                 with _translate(url, cancel):

@@ -38,6 +38,8 @@ class SSEDecoder:
     def feed(self, chunk: bytes) -> List[ServerSentEvent]:
         """Decode ``chunk``; return the events it completed."""
         events: List[ServerSentEvent] = []
+        if not chunk:
+            return events  # keep a pending CR pending
         if self._pending_cr and chunk.startswith(b"\n"):
             chunk = chunk[1:]  # the LF half of a CRLF split across chunks
         self._pending_cr = False

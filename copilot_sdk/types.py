@@ -101,6 +101,17 @@ def _check_optional_str(inst: object, attr: attrs.Attribute[Any], value: object)
         raise TypeError(f"{attr.name} must be a str or None, not {type(value).__name__}")
 
 
+def _check_secret(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
+    """A credential: a str without whitespace or control characters (the value is
+    never quoted in the error)."""
+    _check_optional_str(inst, attr, value)
+    if isinstance(value, str) and any(c.isspace() or ord(c) < 32 for c in value):
+        raise ValueError(
+            f"{attr.name} contains whitespace or a control character "
+            "(a trailing newline from a file?); the value is not shown"
+        )
+
+
 def _check_base_url(inst: object, attr: attrs.Attribute[Any], value: Optional[str]) -> None:
     _check_optional_str(inst, attr, value)
     if value is not None and not re.match(r"https?://[^/\s]+", value):
@@ -137,12 +148,8 @@ class ProviderConfig:
     base_url: Optional[str] = attrs.field(
         default=None, converter=_strip_slash, validator=_check_base_url
     )
-    api_key: Optional[str] = attrs.field(
-        default=None, repr=False, validator=_check_optional_str
-    )
-    bearer_token: Optional[str] = attrs.field(
-        default=None, repr=False, validator=_check_optional_str
-    )
+    api_key: Optional[str] = attrs.field(default=None, repr=False, validator=_check_secret)
+    bearer_token: Optional[str] = attrs.field(default=None, repr=False, validator=_check_secret)
     headers: FrozenDict = attrs.field(
         factory=FrozenDict, converter=_frozen_headers, repr=_headers_repr
     )
@@ -229,9 +236,7 @@ class SessionConfig:
     system_message: Optional[str] = attrs.field(default=None, validator=_check_optional_str)
     tools: Tuple[Tool, ...] = attrs.field(factory=tuple, converter=_tools_tuple)
     provider: Optional[ProviderConfig] = attrs.field(default=None)
-    github_token: Optional[str] = attrs.field(
-        default=None, repr=False, validator=_check_optional_str
-    )
+    github_token: Optional[str] = attrs.field(default=None, repr=False, validator=_check_secret)
     streaming: bool = attrs.field(default=False)
     on_permission_request: Optional[PermissionRequestHandler] = attrs.field(default=None)
     hooks: Optional[SessionHooks] = attrs.field(default=None, converter=_hooks)

@@ -18,7 +18,7 @@ from ..errors import APIConnectionError, APIResponseValidationError, Configurati
 from ..types import ModelInfo, ProviderConfig
 from .anthropic_wire import StreamAccumulator, parse_models, parse_response, request_body
 from .base import CallContext, DeltaRelay, call_model_with_retry
-from .openai import ModelsCache
+from .openai import DRAIN_TIMEOUT, ModelsCache
 
 __all__ = ["ANTHROPIC_DEFAULT_URL", "ANTHROPIC_VERSION", "AnthropicProvider"]
 
@@ -122,10 +122,12 @@ class AnthropicProvider:
 def _read_stream(response: HTTPResponse, on_delta: Callable[[str], None]) -> ModelResponse:
     acc = StreamAccumulator()
     url = response.url.split("?")[0]
+    saw_event = False
     try:
         for event in iter_sse(response.iter_bytes()):
             if acc.done or not event.data:
-                continue  # read to the real end so the connection is reusable
+                continue  # after message_stop: drain to the real end so the connection is reusable
+            saw_event = True
             try:
                 data = json.loads(event.data)
             except ValueError as exc:
@@ -137,8 +139,16 @@ def _read_stream(response: HTTPResponse, on_delta: Callable[[str], None]) -> Mod
             text = acc.add(data)
             if text:
                 on_delta(text)
+            if acc.done:
+                response.set_read_timeout(DRAIN_TIMEOUT)
+    except APIConnectionError:
+        if not acc.done:
+            raise
+        # The reply is complete; only the drain failed: the connection is dropped.
     finally:
         response.close()
+    if not saw_event:
+        raise APIResponseValidationError(f"the streamed reply from {url} is not an event stream", url=url)
     if not acc.done:
         raise APIConnectionError(f"the stream from {url} ended before message_stop", url=url)
     return acc.result()

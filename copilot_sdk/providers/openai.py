@@ -31,6 +31,7 @@ from .openai_wire import StreamAccumulator, parse_response, request_body
 __all__ = ["ChatEndpoint", "ModelsCache", "OpenAIProvider", "StaticEndpoint", "parse_models"]
 
 OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
+DRAIN_TIMEOUT = 1.0  # seconds to read a stream's end after its last event
 MODELS_TTL = 300.0  # seconds a provider's model list is reused
 
 
@@ -188,33 +189,37 @@ class OpenAIProvider:
         """Make one model call (streamed when ``request.stream``), with retries; after
         a 401 the endpoint may refresh its credentials and the call is made once more."""
         relay = DeltaRelay(ctx)
+        endpoint = self._endpoint
+        model = endpoint.wire_model(request.model)
+        if model is None and self.type != "azure":  # Azure may name it in the URL
+            raise ConfigurationError(
+                f"{endpoint.what}: the session has no model; pass create_session(model=...)"
+            )
+        body = request_body(request, model=model, max_tokens_field=endpoint.max_tokens_field())
         sent: Dict[str, str] = {}
 
-        def attempt() -> ModelResponse:
+        def call() -> ModelResponse:
+            # URL and credentials are settled once per call, outside the retried
+            # attempt: discovery and token exchange retry on their own.
             sent.clear()  # stays empty if the endpoint fails before the call is made
-            endpoint = self._endpoint
-            body = request_body(
-                request,
-                model=endpoint.wire_model(request.model),
-                max_tokens_field=endpoint.max_tokens_field(),
-            )
             url = endpoint.chat_url(request.model)
             headers = endpoint.headers(request)
             sent.update(headers)
-            response = self._transport.request(
-                "POST",
-                url,
-                headers=headers,
-                json_body=body,
-                stream=request.stream,
-                cancel=ctx.cancel,
-                what=endpoint.what,
-            )
-            if not request.stream:
-                return parse_response(response.json())
-            return _read_stream(response, relay)
 
-        def call() -> ModelResponse:
+            def attempt() -> ModelResponse:
+                response = self._transport.request(
+                    "POST",
+                    url,
+                    headers=headers,
+                    json_body=body,
+                    stream=request.stream,
+                    cancel=ctx.cancel,
+                    what=endpoint.what,
+                )
+                if not request.stream:
+                    return parse_response(response.json())
+                return _read_stream(response, relay)
+
             try:
                 return call_model_with_retry(attempt, self._policy, ctx, relay)
             except APIStatusError as exc:
@@ -233,44 +238,49 @@ class OpenAIProvider:
     def list_models(self) -> List[ModelInfo]:
         """The endpoint's models; fetched at most once per five minutes."""
 
-        def attempt() -> List[ModelInfo]:
-            response = self._transport.request(
-                "GET",
-                self._endpoint.models_url(),
-                headers=self._endpoint.headers(None),
-                what=self._endpoint.what,
-            )
-            return parse_models(response.json())
+        def fetch() -> List[ModelInfo]:
+            url, headers = self._endpoint.models_url(), self._endpoint.headers(None)
 
-        return self._models.get(lambda: call_with_retry(attempt, self._policy))
+            def attempt() -> List[ModelInfo]:
+                response = self._transport.request("GET", url, headers=headers, what=self._endpoint.what)
+                return parse_models(response.json())
+
+            return call_with_retry(attempt, self._policy)
+
+        return self._models.get(fetch)
 
 
 def _read_stream(response: HTTPResponse, on_delta: Callable[[str], None]) -> ModelResponse:
     acc = StreamAccumulator()
-    done = False
+    done = saw_event = False
+    url = response.url.split("?")[0]
     try:
         for event in iter_sse(response.iter_bytes()):
-            if done:
-                continue  # keep reading to the real end so the connection is reusable
+            if done or not event.data:
+                continue  # after [DONE]: drain to the real end so the connection is reusable
+            saw_event = True
             if event.data == "[DONE]":
                 done = True
-                continue
-            if not event.data:
+                response.set_read_timeout(DRAIN_TIMEOUT)
                 continue
             try:
                 chunk = json.loads(event.data)
             except ValueError as exc:
                 raise APIResponseValidationError(
-                    f"a stream chunk from {response.url} is not JSON: {event.data[:200]!r}"
+                    f"a stream chunk from {url} is not JSON: {event.data[:200]!r}"
                 ) from exc
             text = acc.add(chunk)
             if text:
                 on_delta(text)
+    except APIConnectionError:
+        if not done:
+            raise
+        # The reply is complete; only the drain failed (a server holding the
+        # connection open): the connection is dropped instead of reused.
     finally:
         response.close()
+    if not saw_event:
+        raise APIResponseValidationError(f"the streamed reply from {url} is not an event stream", url=url)
     if not done and acc.finish_reason is None:
-        raise APIConnectionError(
-            f"the stream from {response.url.split('?')[0]} ended before the reply was complete",
-            url=response.url.split("?")[0],
-        )
+        raise APIConnectionError(f"the stream from {url} ended before the reply was complete", url=url)
     return acc.result()

@@ -63,7 +63,9 @@ def request_body(
     if request.system_message:
         messages.append({"role": "system", "content": request.system_message})
     messages.extend(_message_to_wire(m) for m in request.messages)
-    body: Dict[str, Any] = {"model": model, "messages": messages}
+    body: Dict[str, Any] = {"messages": messages}
+    if model is not None:  # None only for an Azure deployment URL, which names it
+        body["model"] = model
     if request.tools:
         body["tools"] = [
             {
@@ -184,7 +186,10 @@ class StreamAccumulator:
             if isinstance(piece, str) and piece:
                 self.content.append(piece)
                 text += piece
-            for call in delta.get("tool_calls") or []:
+            tool_calls = delta.get("tool_calls") or []
+            if not isinstance(tool_calls, list):
+                raise _invalid("stream chunk delta.tool_calls is not a list")
+            for call in tool_calls:
                 self._add_tool_call(call)
         return text
 
@@ -195,6 +200,8 @@ class StreamAccumulator:
         if isinstance(call.get("id"), str):
             slot["id"] = call["id"]
         function = call.get("function") or {}
+        if not isinstance(function, Mapping):
+            raise _invalid("a tool-call delta whose function is not an object")
         if isinstance(function.get("name"), str):
             slot["name"] += function["name"]
         if isinstance(function.get("arguments"), str):
