@@ -9,7 +9,7 @@ at most one pool thread, and never parks a pool thread waiting for its turn.
 
 A thread that is itself running inside a turn (a tool calling ``send`` on another
 session) must not wait for a pool thread: every pool thread may be busy with turns
-waiting on their tools. :meth:`SerialQueue.run_inline_until` lets such a thread
+waiting on their tools. :meth:`SerialQueue.run_inline` lets such a thread
 claim a drain that is scheduled but not started and run the queue itself.
 
 Thread-safe: all state below is guarded by ``self._lock`` (the queue's own lock; it
@@ -19,9 +19,10 @@ is never held while running an item or calling the pool).
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 import threading
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from typing import Callable, Deque, List, Optional, Protocol
 
 logger = logging.getLogger("copilot_sdk.serial")
@@ -49,7 +50,7 @@ class SerialQueue:
         self._state = _IDLE  # guarded by self._lock
         self._ticket = 0  # guarded by self._lock; invalidates a claimed pool task
         self._current: Optional[WorkItem] = None  # guarded by self._lock
-        self._idle = threading.Condition(self._lock)
+        self._changed = threading.Condition(self._lock)  # notified on every state change
 
     def submit(self, item: WorkItem) -> None:
         """Queue ``item``; start a drain if none runs. Raises what the pool raises
@@ -58,23 +59,16 @@ class SerialQueue:
             self._items.append(item)
             if self._state != _IDLE:
                 return
-            self._state = _SCHEDULED
-            self._ticket += 1
-            ticket = self._ticket
+            ticket = self._set_state(_SCHEDULED)
         try:
-            self._executor().submit(self._drain, ticket)
+            future = self._executor().submit(self._drain, ticket)
         except BaseException:
             with self._lock:
                 if item in self._items:
                     self._items.remove(item)
-                stranded = list(self._items) if self._ticket == ticket else []
-                if self._ticket == ticket and self._state == _SCHEDULED:
-                    self._items.clear()
-                    self._state = _IDLE
-                    self._idle.notify_all()
-            for other in stranded:
-                other.cancel("the client was stopped")
+            self._abandon(ticket)
             raise
+        future.add_done_callback(functools.partial(self._abandon_if_cancelled, ticket))
 
     def remove(self, item: WorkItem) -> bool:
         """Take a not-yet-started item out of the queue; True if it was queued."""
@@ -92,90 +86,117 @@ class SerialQueue:
             queued = list(self._items)
             self._items.clear()
             running = [self._current] if self._current is not None else []
-        for item in queued:
-            item.cancel(reason)
+        _cancel_each(queued, reason)
         return running
-
-    @property
-    def busy(self) -> bool:
-        with self._lock:
-            return self._state != _IDLE
 
     def wait_idle(self, timeout: Optional[float] = None) -> bool:
         """Block until nothing is queued or running; True if idle."""
         with self._lock:
-            return self._idle.wait_for(lambda: self._state == _IDLE, timeout)
+            return self._changed.wait_for(lambda: self._state == _IDLE, timeout)
+
+    # -- internals (state changes happen under self._lock) ----------------------
+    def _set_state(self, state: str) -> int:
+        self._state = state
+        if state == _SCHEDULED:
+            self._ticket += 1  # a new drain task; any older one finds it was superseded
+        self._changed.notify_all()
+        return self._ticket
 
     def _drain(self, ticket: int) -> None:
         with self._lock:
             if self._ticket != ticket or self._state != _SCHEDULED:
                 return  # claimed by an inline runner
-            self._state = _RUNNING
-        self._run_one_then_reschedule()
+            item = self._take()
+        self._run(item)
+        next_ticket = self._after_run()
+        if next_ticket is not None:
+            self._schedule(next_ticket)
 
-    def _run_one_then_reschedule(self) -> None:
-        with self._lock:
-            item = self._items.popleft() if self._items else None
-            self._current = item
-        if item is not None:
-            try:
-                item.run()
-            except BaseException:  # run() must not raise; keep the queue alive if it does
-                logger.exception("a session work item raised")
+    def _take(self) -> Optional[WorkItem]:
+        """Claim the queue and pop its next item (lock held)."""
+        self._set_state(_RUNNING)
+        self._ticket += 1  # a scheduled pool task, if any, now finds it was claimed
+        self._current = self._items.popleft() if self._items else None
+        return self._current
+
+    @staticmethod
+    def _run(item: Optional[WorkItem]) -> None:
+        if item is None:
+            return
+        try:
+            item.run()
+        except BaseException:  # run() must not raise; keep the queue alive if it does
+            logger.exception("a session work item raised")
+
+    def _after_run(self) -> Optional[int]:
+        """Release the queue after an item; the ticket of the drain to schedule, if
+        items are left."""
         with self._lock:
             self._current = None
             if not self._items:
-                self._state = _IDLE
-                self._idle.notify_all()
-                return
-            self._state = _SCHEDULED
-            self._ticket += 1
-            ticket = self._ticket
-        self._schedule(ticket)
+                self._set_state(_IDLE)
+                return None
+            return self._set_state(_SCHEDULED)
 
     def _schedule(self, ticket: int) -> None:
-        """Hand the drain for ``ticket`` to the pool; if the pool is shut down,
-        cancel whatever is left."""
+        """Hand the drain for ``ticket`` to the pool (it goes to the back of the
+        pool's queue, so other sessions interleave fairly)."""
         try:
-            self._executor().submit(self._drain, ticket)
-        except RuntimeError:
-            with self._lock:
-                leftover = list(self._items)
-                self._items.clear()
-                self._state = _IDLE
-                self._idle.notify_all()
-            for left in leftover:
-                left.cancel("the client was stopped")
+            future = self._executor().submit(self._drain, ticket)
+        except RuntimeError:  # the pool is shut down
+            self._abandon(ticket)
+            return
+        future.add_done_callback(functools.partial(self._abandon_if_cancelled, ticket))
 
-    def run_inline_until(self, item: WorkItem) -> None:
-        """Called by a thread that must not wait for a pool thread: if the queue's
-        drain is scheduled but not started, claim it and run items here until
-        ``item`` is done. If another thread is draining, return at once (it makes
-        progress on its own); the caller then waits for ``item``'s result."""
-        while not item.is_done():
+    def _abandon_if_cancelled(self, ticket: int, future: Future[None]) -> None:
+        if future.cancelled():  # dropped by pool.shutdown(cancel_futures=True)
+            self._abandon(ticket)
+
+    def _abandon(self, ticket: int) -> None:
+        """The drain task for ``ticket`` will never run (the pool refused or dropped
+        it): cancel what is queued, unless someone else took the queue over."""
+        with self._lock:
+            if self._ticket != ticket or self._state != _SCHEDULED:
+                return
+            leftover = list(self._items)
+            self._items.clear()
+            self._set_state(_IDLE)
+        _cancel_each(leftover, "the client was stopped")
+
+    def run_inline(self, done: Optional[Callable[[], bool]] = None) -> None:
+        """Run this queue's items on the calling thread until ``done()`` (default:
+        until the queue is idle). ``done`` is called with the queue's lock held: it
+        must not call back into the queue.
+
+        For a thread that must not wait for a pool thread (one running another
+        session's turn or tool: every pool thread may be busy with turns waiting
+        on such threads). A drain that is scheduled but not started is claimed
+        here; while another thread is running an item, wait for it to finish that
+        item, then claim the queue.
+        """
+        def finished() -> bool:
+            return self._state == _IDLE if done is None else done()
+
+        while True:
             with self._lock:
-                if self._state != _SCHEDULED:
+                while self._state == _RUNNING and not finished():
+                    self._changed.wait(0.1)
+                if finished() or self._state == _IDLE:
                     return
-                self._state = _RUNNING
-                self._ticket += 1  # the pool task, when it runs, finds it was claimed
-                next_item = self._items.popleft() if self._items else None
-                self._current = next_item
-            if next_item is not None:
-                try:
-                    next_item.run()
-                except BaseException:
-                    logger.exception("a session work item raised")
-            with self._lock:
-                self._current = None
-                if self._items:
-                    # leave it "scheduled" for whoever comes first: us, or a new pool task
-                    self._state = _SCHEDULED
-                    self._ticket += 1
-                    ticket = self._ticket
-                else:
-                    self._state = _IDLE
-                    self._idle.notify_all()
-                    ticket = -1
-            if ticket != -1 and item.is_done():
+                item = self._take()
+            self._run(item)
+            ticket = self._after_run()
+            if ticket is not None:
+                with self._lock:
+                    if not finished():
+                        continue  # still scheduled under our ticket: take the next item
                 self._schedule(ticket)
                 return
+
+
+def _cancel_each(items: List[WorkItem], reason: str) -> None:
+    for item in items:
+        try:
+            item.cancel(reason)
+        except Exception:  # one bad item must not strand the others
+            logger.exception("cancelling a queued turn failed")

@@ -10,7 +10,7 @@ import logging
 import queue
 import threading
 import weakref
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any, Callable, Iterator, Optional
 
 from ._cancel import CancelToken
@@ -65,14 +65,14 @@ class QueuedTurn:
             error: BaseException = exc
             if self.token.reason == "timeout" and not isinstance(exc, TurnTimeoutError):
                 error = abort_error("timeout")
-            self.future.set_exception(error)
+            _settle(self.future, error=error)
         except CopilotError as exc:
-            self.future.set_exception(exc)
+            _settle(self.future, error=exc)
         except BaseException as exc:  # a bug: still never leave the caller hanging
             logger.exception("turn failed unexpectedly")
-            self.future.set_exception(CopilotError(f"unexpected {type(exc).__name__}: {exc}"))
+            _settle(self.future, error=CopilotError(f"unexpected {type(exc).__name__}: {exc}"))
         else:
-            self.future.set_result(result)
+            _settle(self.future, result=result)
         finally:
             self._finish()
 
@@ -83,8 +83,7 @@ class QueuedTurn:
                 return
             self._state = _DONE
         self.token.cancel(reason)
-        if not self.future.done():
-            self.future.set_exception(abort_error(reason, started=False))
+        _settle(self.future, error=abort_error(reason, started=False))
         if self.sink is not None:
             self.sink.put(_END)
 
@@ -102,10 +101,10 @@ class QueuedTurn:
 
     def abort_running(self, reason: str) -> bool:
         """Cancel this turn if it has not reached its commit; True if it will abort."""
-        with self._lock:
+        with self._lock:  # atomic with begin_commit: no commit after a "will abort"
             if self._state in (_COMMITTING, _DONE):
                 return False
-        self.token.cancel(reason)
+            self.token.cancel(reason)
         return True
 
     def _finish(self) -> None:
@@ -115,13 +114,30 @@ class QueuedTurn:
             self.sink.put(_END)
 
 
+def _settle(future: Future[SessionEvent], *, result: Any = None, error: Any = None) -> None:
+    """Resolve ``future`` unless it is already resolved (e.g. cancelled by its caller)."""
+    try:
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+    except InvalidStateError:
+        pass
+
+
 class EventStream(Iterator[SessionEvent]):
     """The iterator returned by ``Session.stream``. Leaving it early (break, an
     exception, ``close()``, garbage collection) aborts the turn."""
 
-    def __init__(self, turn: QueuedTurn, abort: Callable[[QueuedTurn], None]) -> None:
+    def __init__(
+        self,
+        turn: QueuedTurn,
+        abort: Callable[[QueuedTurn], None],
+        run_inline: Callable[[QueuedTurn], None],
+    ) -> None:
         self._turn = turn
         self._abort = abort
+        self._run_inline = run_inline
         self._finished = False
         self._pending_error: Optional[BaseException] = None
         assert turn.sink is not None
@@ -135,14 +151,18 @@ class EventStream(Iterator[SessionEvent]):
         if self._finished:
             raise StopIteration
         try:
+            self._run_inline(self._turn)  # inside another session's turn: run it here
             item = self._sink.get()
         except BaseException:  # Ctrl-C while waiting: stop the turn too
             self.close()
             raise
         if item is _END:
             self._finished = True
-            exc = self._turn.future.exception() if self._turn.future.done() else None
-            if exc is not None and not isinstance(exc, type(None)):
+            future = self._turn.future
+            if future.cancelled():
+                raise AbortedError("the turn was cancelled: its future was cancelled")
+            exc = future.exception() if future.done() else None
+            if exc is not None:
                 raise exc
             raise StopIteration
         event: SessionEvent = item

@@ -12,6 +12,7 @@ import datetime as _dt
 import logging
 import os
 import threading
+import time
 import uuid
 import warnings
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -35,7 +36,7 @@ logger = logging.getLogger("copilot_sdk.client")
 
 __all__ = ["CopilotClient"]
 
-_NEW, _STARTED, _STOPPED = "new", "started", "stopped"
+_NEW, _STARTED, _STOPPING, _STOPPED = "new", "started", "stopping", "stopped"
 TimeoutArg = Union[None, float, Tuple[float, float]]
 
 
@@ -211,16 +212,20 @@ class CopilotClient:
             )
         with self._lock:
             if self._state != _STARTED:
-                self._state = _STOPPED
+                if self._state == _NEW:
+                    self._state = _STOPPED
                 return
+            self._state = _STOPPING  # from here on no session is created or resumed
             sessions = list(self._sessions.values())
+        deadline = None if timeout is None else time.monotonic() + timeout
         for session in sessions:
             if force:
                 session._close_now("the client was stopped")
             else:
                 session._begin_close()
         for session in sessions:
-            session._wait_idle(timeout)
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            session._wait_idle(remaining)
             session._close_now("the client was stopped")
         with self._lock:
             self._state = _STOPPED
@@ -258,7 +263,7 @@ class CopilotClient:
     def _ensure_started(self) -> None:
         with self._lock:
             state = self._state
-        if state == _STOPPED:
+        if state in (_STOPPING, _STOPPED):
             raise SessionClosedError("this CopilotClient was stopped")
         if state == _NEW:
             self.start()
@@ -273,6 +278,10 @@ class CopilotClient:
         self._ensure_started()
         assert self._store is not None
         return self._store
+
+    def _check_running_locked(self) -> None:
+        if self._state != _STARTED:
+            raise SessionClosedError("this CopilotClient is stopping or stopped")
 
     def _forget(self, session: Session) -> None:
         """A session was released: drop it from the registry."""
@@ -329,6 +338,7 @@ class CopilotClient:
         provider = self._provider_for(config.provider or self._default_provider,
                                       config.github_token or self._github_token)
         with self._lock:
+            self._check_running_locked()
             if config.session_id in self._sessions:
                 raise SessionExistsError(f"session {config.session_id!r} already exists")
         now = _dt.datetime.now(_dt.timezone.utc)
@@ -343,6 +353,7 @@ class CopilotClient:
         )
         session = Session(config=config, provider=provider, runtime=self._runtime_now(), log=[])
         with self._lock:
+            self._check_running_locked()
             self._sessions[config.session_id] = session
         logger.debug("session %r created (model=%r)", config.session_id, config.model)
         return session
@@ -377,6 +388,7 @@ class CopilotClient:
                                       config.github_token or self._github_token)
         session = Session(config=config, provider=provider, runtime=self._runtime_now(), log=log)
         with self._lock:
+            self._check_running_locked()
             existing = self._sessions.setdefault(session_id, session)
         return existing
 

@@ -8,6 +8,7 @@ Neither lock is held while calling handlers, tools, the store or the network.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from concurrent.futures import Executor, Future
@@ -18,9 +19,9 @@ from ._messages import Message, project_history
 from ._serial import SerialQueue
 from ._turn import TurnEnv, execute_turn
 from ._turnctx import in_any_turn, running_turns, turn_thread
-from ._work import EventStream, QueuedTurn, abort_error
-from .errors import CopilotError, SessionClosedError
-from .events import SessionEvent
+from ._work import EventStream, QueuedTurn
+from .errors import AbortedError, CopilotError, SessionClosedError
+from .events import AbortData, SessionErrorData, SessionEvent, SessionIdleData, new_event
 from .providers.base import Provider
 from .store.base import SessionStore
 from .types import MessageOptions, SessionConfig
@@ -136,14 +137,14 @@ class Session:
         """
         self._refuse_reentry("stream")
         turn = self._submit(_prompt_text(prompt), stream=True)
-        return EventStream(turn, self._abort_turn)
+        return EventStream(turn, self._abort_turn, self._run_inline_until_done)
 
     def _submit(self, prompt: str, *, stream: bool) -> QueuedTurn:
         with self._lock:
             if self._closing:
                 raise SessionClosedError(f"session {self._session_id!r} is closed")
         turn = QueuedTurn(prompt, stream=stream, run=self._run_turn)
-        turn.future.add_done_callback(lambda f: f.cancelled() and self._queue.remove(turn))
+        turn.future.add_done_callback(lambda f: f.cancelled() and self._dequeue(turn, "cancelled"))
         try:
             self._queue.submit(turn)
         except RuntimeError as exc:
@@ -155,8 +156,18 @@ class Session:
     def _wait(self, turn: QueuedTurn, timeout: Optional[float]) -> SessionEvent:
         if in_any_turn():
             # A tool (or handler) of another session waits for us: do not wait for
-            # a pool thread, which may never come free; run our queue here.
-            self._queue.run_inline_until(turn)
+            # a pool thread, which may never come free; run our queue here, with a
+            # timer standing in for the timeout.
+            timer = None
+            if timeout is not None:
+                timer = threading.Timer(timeout, self._expire, (turn,))
+                timer.daemon = True
+                timer.start()
+            try:
+                self._run_inline_until_done(turn)
+            finally:
+                if timer is not None:
+                    timer.cancel()
         try:
             return turn.future.result(timeout)
         except FutureTimeoutError:
@@ -164,15 +175,26 @@ class Session:
         except KeyboardInterrupt:  # Ctrl-C, or "interrupt the kernel" in Jupyter
             self._abort_turn(turn)
             raise
-        if self._queue.remove(turn):
-            turn.cancel("timeout")
-        elif turn.abort_running("timeout"):
-            pass
-        try:
-            # The turn stops promptly (a running tool is waited for at most briefly).
-            return turn.future.result(10.0)
-        except FutureTimeoutError:
-            raise abort_error("timeout") from None
+        self._expire(turn)
+        # An aborted turn stops promptly; one already committing completes, and then
+        # its caller gets its result, not an error for a turn that was saved.
+        return turn.future.result()
+
+    def _expire(self, turn: QueuedTurn) -> None:
+        """``turn`` ran out of time: dequeue it, or abort it unless it is committing."""
+        if not self._dequeue(turn, "timeout"):
+            turn.abort_running("timeout")
+
+    def _dequeue(self, turn: QueuedTurn, reason: str) -> bool:
+        """Take a turn that has not started out of the queue and cancel it."""
+        if not self._queue.remove(turn):
+            return False
+        turn.cancel(reason)
+        return True
+
+    def _run_inline_until_done(self, turn: QueuedTurn) -> None:
+        if in_any_turn():
+            self._queue.run_inline(turn.is_done)
 
     def _refuse_reentry(self, what: str) -> None:
         if self._session_id in running_turns():
@@ -185,8 +207,13 @@ class Session:
     # -- running a turn (on a pool thread) -----------------------------------
     def _run_turn(self, turn: QueuedTurn) -> SessionEvent:
         store = self._runtime.store
-        with turn_thread(self._session_id), store.turn_lock(self._session_id, turn.token.wait):
-            self._catch_up()
+        with turn_thread(self._session_id), contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(store.turn_lock(self._session_id, turn.token.wait))
+                self._catch_up()
+            except BaseException as exc:  # the turn never started: still say how it ended
+                self._failed_before_start(turn, exc)
+                raise
             with self._lock:
                 history = list(self._history)
             env = TurnEnv(
@@ -201,6 +228,19 @@ class Session:
             return execute_turn(
                 env, turn.prompt, turn, stream=turn.stream or self._config.streaming
             )
+
+    def _failed_before_start(self, turn: QueuedTurn, exc: BaseException) -> None:
+        if isinstance(exc, AbortedError) or turn.token.cancelled:
+            self._emit(new_event("abort", AbortData(reason=turn.token.reason or "aborted")), turn)
+            self._emit(new_event("session.idle", SessionIdleData(aborted=True)), turn)
+            return
+        error = SessionErrorData(
+            error_type=type(exc).__name__,
+            message=f"session {self._session_id!r}, while waiting for its turn: {exc}",
+            status_code=None,
+        )
+        self._emit(new_event("session.error", error), turn)
+        self._emit(new_event("session.idle", SessionIdleData(aborted=False)), turn)
 
     def _catch_up(self) -> None:
         """Pick up turns another process appended to our stored log."""
@@ -268,9 +308,7 @@ class Session:
             running.abort_running("aborted")
 
     def _abort_turn(self, turn: QueuedTurn) -> None:
-        if self._queue.remove(turn):
-            turn.cancel("aborted")
-        else:
+        if not self._dequeue(turn, "aborted"):
             turn.abort_running("aborted")
 
     def get_messages(self) -> List[SessionEvent]:
@@ -288,6 +326,8 @@ class Session:
             if self._closed:
                 return
             self._closing = True
+        if in_any_turn():  # from another session's tool: never wait for a pool thread
+            self._queue.run_inline()
         self._queue.wait_idle()
         self._release()
 
@@ -299,12 +339,19 @@ class Session:
             self._closing = True
 
     def _close_now(self, reason: str) -> None:
-        """Abort everything and release (delete_session, stop(force=True))."""
+        """Abort everything and release (delete_session, stop(force=True)). Unless
+        called from this session's own turn, wait until the turn in flight has
+        ended: one already committing completes before this returns (so a delete
+        that follows cannot be overtaken by its append)."""
         with self._lock:
             self._closing = True
         for running in self._queue.cancel_all(reason):
             assert isinstance(running, QueuedTurn)
             running.abort_running(reason)
+        if self._session_id not in running_turns():
+            if in_any_turn():
+                self._queue.run_inline()
+            self._queue.wait_idle()
         self._release()
 
     def _wait_idle(self, timeout: Optional[float]) -> bool:

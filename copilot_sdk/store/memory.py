@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import threading
-from typing import Callable, ContextManager, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import attrs
 
-from ..errors import SessionExistsError, SessionNotFoundError
+from ..errors import AbortedError, SessionExistsError, SessionNotFoundError
 from ..events import SessionEvent
 from ..types import SessionMetadata
-from .base import SessionRecord, no_lock, summarize
+from .base import SessionRecord, summarize
 
 
 class MemoryStore:
     """An in-process SessionStore.
 
-    Thread-safe: ``self._records`` and ``self._logs`` are guarded by ``self._lock``.
+    Thread-safe: ``self._records``, ``self._logs`` and ``self._turn_locks`` are guarded
+    by ``self._lock``; each session's turn lock serialises its turns across clients.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._records: Dict[str, SessionRecord] = {}  # guarded by self._lock
         self._logs: Dict[str, List[SessionEvent]] = {}  # guarded by self._lock
+        self._turn_locks: Dict[str, threading.Lock] = {}  # guarded by self._lock
 
     def __repr__(self) -> str:
         return "MemoryStore()"
@@ -82,12 +85,21 @@ class MemoryStore:
         sessions = self.list()
         return sessions[0].session_id if sessions else None
 
+    @contextlib.contextmanager
     def turn_lock(
         self, session_id: str, wait: Optional[Callable[[float], bool]] = None
-    ) -> ContextManager[None]:
-        """No-op: this store lives in one process, whose session queue already
-        runs one turn of a session at a time."""
-        return no_lock()
+    ) -> Iterator[None]:
+        """One turn of a session at a time, also across clients sharing this store.
+        ``wait(seconds)`` returning True (the turn was aborted) ends the wait."""
+        with self._lock:
+            lock = self._turn_locks.setdefault(session_id, threading.Lock())
+        while not lock.acquire(timeout=0.05):
+            if wait is not None and wait(0):
+                raise AbortedError(f"session {session_id!r}: gave up waiting for another turn")
+        try:
+            yield
+        finally:
+            lock.release()
 
     def close(self) -> None:
         pass
