@@ -260,6 +260,7 @@ class Transport:
         self._env_proxies = urllib.request.getproxies()
         self._lock = threading.Lock()
         self._proxy_cache: dict[Tuple[str, str], dict[str, str]] = {}  # guarded by self._lock
+        self._loopback: set[str] = set()  # http hosts found loopback; added under self._lock
 
     def _proxies_for(self, url: str) -> dict[str, str]:
         parts = urllib.parse.urlsplit(url)
@@ -268,11 +269,9 @@ class Transport:
             cached = self._proxy_cache.get(key)
         if cached is not None:
             return cached
-        if not self._env_proxies or urllib.request.proxy_bypass(parts.hostname or ""):
-            proxies: dict[str, str] = {}
-        else:
-            proxy = self._env_proxies.get(parts.scheme) or self._env_proxies.get("all")
-            proxies = {parts.scheme: proxy} if proxy else {}
+        proxy = self._env_proxies.get(parts.scheme) or self._env_proxies.get("all")
+        bypass = proxy is None or urllib.request.proxy_bypass(parts.hostname or "")
+        proxies: dict[str, str] = {} if bypass or not proxy else {parts.scheme: proxy}
         with self._lock:
             self._proxy_cache[key] = proxies
         return proxies
@@ -284,11 +283,16 @@ class Transport:
             return
         if scheme != "http":
             raise ConfigurationError(f"unsupported URL scheme in {url!r}: use https://")
-        if not self.allow_insecure_http and not is_loopback_url(url):
+        netloc = url.split("/", 3)[2] if url.count("/") >= 2 else url
+        if netloc in self._loopback:  # a set lookup: safe without the lock
+            return
+        if not is_loopback_url(url):
             raise ConfigurationError(
                 f"refusing plain http:// to {url!r}: credentials would travel unencrypted; "
                 "use https://, a loopback host, or CopilotClient(allow_insecure_http=True)"
             )
+        with self._lock:
+            self._loopback.add(netloc)
 
     def request(
         self,

@@ -132,6 +132,23 @@ def call_with_retry(
         if on_retry is not None:
             on_retry(state.attempt_number, delay, exc)
 
+    # The first attempt runs without tenacity's bookkeeping (most calls succeed);
+    # after a retryable failure, tenacity replays that failure as attempt 1 and
+    # takes over, so waits, attempt numbers and stops are exactly its own.
+    try:
+        return fn()
+    except BaseException as exc:
+        if policy.max_retries == 0 or not should_retry(exc):
+            raise
+        first_failure: Optional[BaseException] = exc
+
+    def attempt() -> T:
+        nonlocal first_failure
+        if first_failure is not None:
+            failure, first_failure = first_failure, None
+            raise failure
+        return fn()
+
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_attempt(policy.max_retries + 1),
         wait=_wait(policy),
@@ -140,4 +157,4 @@ def call_with_retry(
         before_sleep=before_sleep,
         reraise=True,
     )
-    return retrying(fn)
+    return retrying(attempt)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from concurrent.futures import Executor
 from typing import Any, Callable, List, Mapping, Optional, Protocol, Sequence
 
@@ -36,6 +35,7 @@ from .events import (
     SessionIdleData,
     UserMessageData,
     new_event,
+    new_id,
 )
 from .providers.base import CallContext, Provider
 from .tools import SessionHooks, Tool
@@ -100,7 +100,7 @@ def execute_turn(env: TurnEnv, prompt: str, control: TurnControl, *, stream: boo
         if hooks is not None and hooks.on_user_prompt_submitted is not None:
             prompt = _prompt_hook(hooks.on_user_prompt_submitted, prompt, env.session_id)
         user_event = record("user.message", UserMessageData(content=prompt))
-        turn_id = str(uuid.uuid4())
+        turn_id = new_id()
         start = record("assistant.turn_start", AssistantTurnStartData(turn_id=turn_id), user_event)
         messages: List[Message] = list(env.history)
         messages.append(Message(role="user", content=prompt))
@@ -109,12 +109,12 @@ def execute_turn(env: TurnEnv, prompt: str, control: TurnControl, *, stream: boo
             ToolSpec(name=t.name, description=t.description, parameters=t.parameters)
             for t in config.tools
         )
-        interaction_id = str(uuid.uuid4())
+        interaction_id = new_id()
         rounds = 0
         while True:
             if token.cancelled:
                 raise AbortedError("the turn was aborted")
-            message_id = str(uuid.uuid4())
+            message_id = new_id()
             request = ModelRequest(
                 model=config.model,
                 system_message=config.system_message,
