@@ -1,0 +1,39 @@
+"""Event ids and the JSON form of events."""
+
+from __future__ import annotations
+
+import uuid
+
+from copilot_sdk.events import (
+    AssistantMessageData,
+    ToolRequest,
+    event_from_dict,
+    event_to_dict,
+    new_event,
+    new_id,
+)
+
+
+def test_ids_are_unique_version_4_uuids() -> None:
+    ids = [new_id() for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    for value in ids[:1000]:
+        parsed = uuid.UUID(value)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == value
+
+
+def test_event_json_round_trip() -> None:
+    event = new_event(
+        "assistant.message",
+        AssistantMessageData(
+            content="hi",
+            message_id=new_id(),
+            tool_requests=[ToolRequest(tool_call_id="c1", name="t", arguments={"a": [1, {"b": None}]})],
+            model="gpt-5",
+        ),
+        parent_id=new_id(),
+    )
+    raw = event_to_dict(event)
+    expected = [{"tool_call_id": "c1", "name": "t", "arguments": {"a": [1, {"b": None}]}}]
+    assert raw["data"]["tool_requests"] == expected
+    assert event_from_dict(raw) == event
