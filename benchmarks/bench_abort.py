@@ -13,10 +13,23 @@ import argparse
 import statistics
 import threading
 import time
-from typing import Callable, List
+from concurrent.futures import Future
+from typing import Any, Callable, List
 
 from copilot_sdk import AbortedError, CopilotClient, ProviderConfig, TurnTimeoutError
 from copilot_sdk.testing import MockModelServer, MockReply
+
+
+def _time_abort(session: Any, future: Future[Any]) -> float:
+    """Seconds from ``session.abort()`` until the turn's caller sees AbortedError."""
+    time.sleep(0.05)  # let the turn settle into its wait
+    began = time.perf_counter()
+    session.abort()
+    try:
+        future.result(30)
+    except AbortedError:
+        pass
+    return time.perf_counter() - began
 
 
 def abort_waiting_for_headers(client: CopilotClient, server: MockModelServer) -> float:
@@ -25,14 +38,7 @@ def abort_waiting_for_headers(client: CopilotClient, server: MockModelServer) ->
     n = len(server.chat_requests)
     future = session.send_async("stall")
     server.wait_for_requests(n + 1, timeout=30)
-    time.sleep(0.05)
-    began = time.perf_counter()
-    session.abort()
-    try:
-        future.result(30)
-    except AbortedError:
-        pass
-    return time.perf_counter() - began
+    return _time_abort(session, future)
 
 
 def abort_mid_stream(client: CopilotClient, server: MockModelServer) -> float:
@@ -42,14 +48,7 @@ def abort_mid_stream(client: CopilotClient, server: MockModelServer) -> float:
     session.on("assistant.message_delta", lambda e: got.set())
     future = session.send_async("stream")
     got.wait(30)
-    time.sleep(0.05)
-    began = time.perf_counter()
-    session.abort()
-    try:
-        future.result(30)
-    except AbortedError:
-        pass
-    return time.perf_counter() - began
+    return _time_abort(session, future)
 
 
 def timeout_overshoot(client: CopilotClient, server: MockModelServer) -> float:
