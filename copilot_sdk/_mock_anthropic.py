@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ._mock_openai import MODELS, echo_text, handle_models
-from ._mock_server import Exchange, Route, path_endswith, send_fault
+from ._mock_server import Exchange, Route, path_endswith, pieces, send_fault
 from ._mock_types import MockFault, MockReply, MockToolCall
 
 __all__ = ["ROUTES"]
@@ -125,7 +125,10 @@ def handle_messages(exchange: Exchange) -> None:
     message_id = f"msg_{exchange.state.next_id('msg')}"
     stop_reason = "tool_use" if calls else "end_turn"
     if body.get("stream") is True:
-        _stream(exchange, reply, message_id, reply.model or model, calls, usage, stop_reason)
+        events = _events(
+            reply, message_id, reply.model or model, calls, usage, stop_reason, exchange.chunk_size(reply)
+        )
+        exchange.stream_sse(_frames(events, reply.stall_after), reply)
         return
     content: list[dict[str, Any]] = []
     if reply.content or not calls:
@@ -144,10 +147,6 @@ def handle_messages(exchange: Exchange) -> None:
             "usage": usage,
         },
     )
-
-
-def _pieces(text: str, size: int) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)]
 
 
 def _events(
@@ -174,14 +173,14 @@ def _events(
     if reply.content or not calls:
         yield {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
         yield {"type": "ping"}
-        for piece in _pieces(reply.content, size):
+        for piece in pieces(reply.content, size):
             yield {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}
         yield {"type": "content_block_stop", "index": 0}
         index = 1
     for offset, (call_id, name, _, raw) in enumerate(calls):
         block = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
         yield {"type": "content_block_start", "index": index + offset, "content_block": block}
-        for piece in _pieces(raw, size):
+        for piece in pieces(raw, size):
             delta = {"type": "input_json_delta", "partial_json": piece}
             yield {"type": "content_block_delta", "index": index + offset, "delta": delta}
         yield {"type": "content_block_stop", "index": index + offset}
@@ -191,22 +190,6 @@ def _events(
         "usage": {"output_tokens": usage["output_tokens"]},
     }
     yield {"type": "message_stop"}
-
-
-def _stream(
-    exchange: Exchange,
-    reply: MockReply,
-    message_id: str,
-    model: str,
-    calls: Sequence[tuple[str, str, dict[str, Any], str]],
-    usage: dict[str, int],
-    stop_reason: str,
-) -> None:
-    settings = exchange.state.settings
-    size = reply.chunk_size or settings.chunk_size
-    delay = reply.chunk_delay if reply.chunk_delay is not None else settings.chunk_delay
-    events = _events(reply, message_id, model, calls, usage, stop_reason, size)
-    exchange.stream_sse(_frames(events, reply.stall_after), delay=delay, truncate_after=reply.truncate_after)
 
 
 def _frames(events: Iterator[dict[str, Any]], stall_after: int | None) -> Iterator[tuple[bytes, bool]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ._mock_server import Exchange, Route, error_body, path_endswith, send_fault
+from ._mock_server import Exchange, Route, error_body, path_endswith, pieces, send_fault
 from ._mock_types import MockFault, MockReply, MockToolCall
 
 __all__ = ["MODELS", "ROUTES", "echo_text"]
@@ -111,10 +111,6 @@ def _usage(
     }
 
 
-def _pieces(text: str, size: int) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)]
-
-
 def handle_chat_completions(exchange: Exchange) -> None:
     """Answer ``POST .../chat/completions``: a fault, a scripted reply or the echo."""
     body = exchange.request.body
@@ -180,14 +176,14 @@ def _chunks(
         return {**base, "choices": [choice]}
 
     yield chunk({"role": "assistant", "content": ""})
-    for piece in _pieces(reply.content, size):
+    for piece in pieces(reply.content, size):
         yield chunk({"content": piece})
     for index, call in enumerate(calls):
         function = {"name": call.name, "arguments": ""}
         yield chunk(
             {"tool_calls": [{"index": index, "id": call.id, "type": "function", "function": function}]}
         )
-        for piece in _pieces(call.arguments, size):
+        for piece in pieces(call.arguments, size):
             yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
     yield chunk({}, "tool_calls" if calls else "stop")
     if usage is not None:
@@ -201,17 +197,15 @@ def _stream(
     calls: Sequence[_ToolCallOut],
     usage: dict[str, int] | None,
 ) -> None:
-    settings = exchange.state.settings
-    size = reply.chunk_size or settings.chunk_size
-    delay = reply.chunk_delay if reply.chunk_delay is not None else settings.chunk_delay
+    size = exchange.chunk_size(reply)
     stall_at = None
     if reply.stall_after is not None:  # after the role chunk and stall_after content chunks
-        stall_at = 1 + min(reply.stall_after, len(_pieces(reply.content, size)))
+        stall_at = 1 + min(reply.stall_after, len(pieces(reply.content, size)))
     frames = (
         (b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n", sent == stall_at)
         for sent, chunk in enumerate(_chunks(reply, head, calls, size, usage))
     )
-    exchange.stream_sse(frames, delay=delay, truncate_after=reply.truncate_after, tail=b"data: [DONE]\n\n")
+    exchange.stream_sse(frames, reply, tail=b"data: [DONE]\n\n")
 
 
 def handle_models(exchange: Exchange) -> None:

@@ -30,7 +30,7 @@ from typing import Any, cast
 import attrs
 
 from ._mock_state import ServerState
-from ._mock_types import MockFault, RecordedRequest
+from ._mock_types import MockFault, MockReply, RecordedRequest
 
 logger = logging.getLogger("copilot_sdk.testing")
 
@@ -100,6 +100,11 @@ def _merge_headers(defaults: Mapping[str, str], extra: Mapping[str, str] | None)
     return list(merged.values())
 
 
+def pieces(text: str, size: int) -> list[str]:
+    """``text`` cut into pieces of ``size`` characters (the streamed deltas)."""
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
 class Exchange:
     """One request being answered: what a route handler reads and writes through.
 
@@ -159,21 +164,22 @@ class Exchange:
         except OSError:
             pass
 
-    def stream_sse(
-        self,
-        frames: Iterable[tuple[bytes, bool]],
-        *,
-        delay: float,
-        truncate_after: int | None,
-        tail: bytes = b"",
-    ) -> None:
-        """Send SSE ``frames`` as one HTTP chunk each, ``delay`` seconds apart.
+    def chunk_size(self, reply: MockReply) -> int:
+        """Characters per streamed piece: the reply's own, else the server's."""
+        return reply.chunk_size or self.state.settings.chunk_size
+
+    def stream_sse(self, frames: Iterable[tuple[bytes, bool]], reply: MockReply, tail: bytes = b"") -> None:
+        """Send SSE ``frames`` as one HTTP chunk each, the reply's (or the server's)
+        chunk delay apart.
 
         Each frame comes with a flag: True means "stall here" (hang until the server
         stops or the client leaves, then drop the connection). After
-        ``truncate_after`` frames the connection is dropped without the terminator;
-        otherwise ``tail`` and the chunked terminator end the response.
+        ``reply.truncate_after`` frames the connection is dropped without the
+        terminator; otherwise ``tail`` and the chunked terminator end the response.
         """
+        settings = self.state.settings
+        delay = reply.chunk_delay if reply.chunk_delay is not None else settings.chunk_delay
+        truncate_after = reply.truncate_after
         self.begin_chunked("text/event-stream", {"Cache-Control": "no-cache"})
         for sent, (frame, stall) in enumerate(frames):
             if sent == truncate_after:
