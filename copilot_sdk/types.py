@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Sequence, Tuple
 
 import attrs
 
@@ -346,6 +346,3 @@ class ModelInfo:
     max_prompt_tokens: Optional[int] = None
     max_output_tokens: Optional[int] = None
     capabilities: Optional[FrozenDict] = attrs.field(default=None, converter=_frozen_or_none)
-
-
-Handler = Callable[..., Any]

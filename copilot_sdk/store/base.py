@@ -8,9 +8,8 @@ thread-safe and raise only copilot_sdk errors.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
-from typing import Any, Callable, ContextManager, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import Any, Callable, ContextManager, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 import attrs
 
@@ -105,9 +104,3 @@ class SessionStore(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-@contextlib.contextmanager
-def no_lock() -> Iterator[None]:
-    """The turn lock of a store that lives in one process only."""
-    yield
