@@ -326,9 +326,7 @@ class Session:
             if self._closed:
                 return
             self._closing = True
-        if in_any_turn():  # from another session's tool: never wait for a pool thread
-            self._queue.run_inline()
-        self._queue.wait_idle()
+        self._wait_idle(None)
         self._release()
 
     disconnect = destroy
@@ -349,12 +347,14 @@ class Session:
             assert isinstance(running, QueuedTurn)
             running.abort_running(reason)
         if self._session_id not in running_turns():
-            if in_any_turn():
-                self._queue.run_inline()
-            self._queue.wait_idle()
+            self._wait_idle(None)
         self._release()
 
     def _wait_idle(self, timeout: Optional[float]) -> bool:
+        """Wait until nothing is queued or running; from inside another session's
+        turn (a tool) run the queue here instead of waiting for a pool thread."""
+        if in_any_turn():
+            self._queue.run_inline()
         return self._queue.wait_idle(timeout)
 
     def _release(self) -> None:
