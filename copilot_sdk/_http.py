@@ -31,8 +31,8 @@ import requests.adapters
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import ReadTimeoutError
 
-from ._auth import redact
 from ._cancel import CancelToken
+from ._redact import redact
 from ._retry import parse_retry_after
 from ._sockets import CancellableAdapter, local
 from .errors import (
