@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Sequence, Tuple
+from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple
 
 import attrs
 
-if TYPE_CHECKING:
-    from .tools import PermissionRequestHandler, SessionHooks, Tool
+from .tools import PermissionRequestHandler, SessionHooks, Tool, validate_tools
 
 __all__ = [
     "FrozenDict",
@@ -182,15 +181,11 @@ def _tools_tuple(value: Optional[Sequence[Tool]]) -> Tuple[Tool, ...]:
         return ()
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeError("tools must be a list of Tool objects (see define_tool)")
-    from .tools import validate_tools  # TypeError for non-Tools, ValueError for duplicate names
-
-    return validate_tools(value)
+    return validate_tools(value)  # TypeError for non-Tools, ValueError for duplicate names
 
 
 def _hooks(value: object) -> Optional[SessionHooks]:
     """A SessionHooks, also from a mapping of hook names (the official SDK's dict form)."""
-    from .tools import SessionHooks
-
     if value is None or isinstance(value, SessionHooks):
         return value
     if isinstance(value, Mapping):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .._auth import NO_TOKEN_MESSAGE
+from .._copilot import CopilotEndpoint
 from .._http import Transport
 from .._retry import RetryPolicy
 from ..errors import ConfigurationError
 from ..types import ProviderConfig
+from .anthropic import AnthropicProvider
 from .base import CallContext, Provider
 from .openai import OpenAIProvider, StaticEndpoint
 
@@ -25,9 +28,6 @@ def make_provider(
     if config.base_url:
         transport.check_url(config.base_url)
     if config.type == "copilot":
-        from .._auth import NO_TOKEN_MESSAGE
-        from .._copilot import CopilotEndpoint
-
         if not github_token:
             raise ConfigurationError(NO_TOKEN_MESSAGE)
         transport.check_url(config.github_api_url)
@@ -38,7 +38,5 @@ def make_provider(
             type=config.type, endpoint=StaticEndpoint(config), transport=transport, policy=policy
         )
     if config.type == "anthropic":
-        from .anthropic import AnthropicProvider
-
         return AnthropicProvider(config=config, transport=transport, policy=policy)
     raise ConfigurationError(f"unknown provider type {config.type!r}")
