@@ -164,7 +164,7 @@ class Session:
                 timer.daemon = True
                 timer.start()
             try:
-                self._run_inline_until_done(turn)
+                self._queue.run_inline(turn.is_done)
             finally:
                 if timer is not None:
                     timer.cancel()
@@ -193,6 +193,7 @@ class Session:
         return True
 
     def _run_inline_until_done(self, turn: QueuedTurn) -> None:
+        """For a stream consumed inside another session's turn: run it here."""
         if in_any_turn():
             self._queue.run_inline(turn.is_done)
 
