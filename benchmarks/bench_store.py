@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Callable, List
 
 from copilot_sdk import CopilotClient, ProviderConfig
-from copilot_sdk._messages import project_history
 from copilot_sdk.events import (
     AssistantMessageData,
     AssistantTurnEndData,
@@ -35,6 +34,7 @@ from copilot_sdk.events import (
     UserMessageData,
     new_event,
 )
+from copilot_sdk.providers.messages import project_history
 from copilot_sdk.store import SessionRecord
 from copilot_sdk.store.sqlite import SQLiteStore
 

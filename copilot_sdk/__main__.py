@@ -24,9 +24,8 @@ import sys
 from typing import Callable, List, Optional
 
 from . import __version__
-from ._auth import NO_TOKEN_MESSAGE, check_token_kind, find_github_token, mask, sdk_home
-from ._http import Timeouts, Transport
-from ._login import (
+from ._github.auth import NO_TOKEN_MESSAGE, check_token_kind, find_github_token, mask, sdk_home
+from ._github.login import (
     DEFAULT_CLIENT_ID,
     DEFAULT_GITHUB_URL,
     DEFAULT_SCOPE,
@@ -35,7 +34,8 @@ from ._login import (
     device_flow,
     save_token,
 )
-from ._retry import RetryPolicy
+from ._transport.http import Timeouts, Transport
+from ._transport.retry import RetryPolicy
 from .errors import CopilotError
 
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
@@ -93,7 +93,7 @@ def cmd_logout(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Say which GitHub token is used (masked) and what Copilot says about it."""
-    from ._copilot import CopilotEndpoint
+    from .providers.copilot import CopilotEndpoint
     from .types import ProviderConfig
 
     found = find_github_token(home=args.home)

@@ -22,10 +22,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 import attrs
 
 from . import __version__
-from ._auth import discover_github_token
-from ._http import Timeouts, Transport
-from ._retry import RetryPolicy
-from ._turnctx import in_any_turn
+from ._engine.turnctx import in_any_turn
+from ._github.auth import discover_github_token
+from ._transport.http import Timeouts, Transport
+from ._transport.retry import RetryPolicy
 from .errors import CopilotError, SessionClosedError, SessionExistsError, SessionNotFoundError
 from .providers import Provider, make_provider
 from .session import Session

@@ -24,7 +24,7 @@ Every SDK-side failure that escapes the public API is a :class:`CopilotError`::
 :class:`ToolError` is not part of that tree: tool code raises it to send a message
 to the model, and the SDK never raises it.
 
-Only ``copilot_sdk._http`` translates ``requests``/``urllib3`` exceptions and only the
+Only ``copilot_sdk._transport`` translates ``requests``/``urllib3`` exceptions and only the
 store translates ``sqlite3`` ones; both re-raise these ``from`` the original.
 """
 

@@ -2,7 +2,7 @@
 
 Thread-safe. Any thread may call any method. The session's state (its committed
 event log, the history projected from it, the handler list and the lifecycle flags)
-is guarded by ``self._lock``; the turn queue has its own lock (see ``_serial``).
+is guarded by ``self._lock``; the turn queue has its own lock (see ``_engine.serial``).
 Neither lock is held while calling handlers, tools, the store or the network.
 """
 
@@ -15,14 +15,14 @@ from concurrent.futures import Executor, Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from typing import Any, Callable, List, Optional, Protocol, Union
 
-from ._messages import Message, project_history
-from ._serial import SerialQueue
-from ._turn import TurnEnv, execute_turn
-from ._turnctx import in_any_turn, running_turns, turn_thread
-from ._work import EventStream, QueuedTurn
+from ._engine.queued import EventStream, QueuedTurn
+from ._engine.serial import SerialQueue
+from ._engine.turn import TurnEnv, execute_turn
+from ._engine.turnctx import in_any_turn, running_turns, turn_thread
 from .errors import AbortedError, CopilotError, SessionClosedError
 from .events import AbortData, SessionErrorData, SessionEvent, SessionIdleData, new_event
 from .providers.base import Provider
+from .providers.messages import Message, project_history
 from .store.base import SessionStore
 from .types import MessageOptions, SessionConfig
 

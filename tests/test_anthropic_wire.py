@@ -15,9 +15,9 @@ from copilot_sdk import (
     InternalServerError,
     RateLimitError,
 )
-from copilot_sdk._messages import Message, ModelRequest, ToolSpec
 from copilot_sdk.events import ToolRequest
 from copilot_sdk.providers import anthropic_wire, openai_wire
+from copilot_sdk.providers.messages import Message, ModelRequest, ToolSpec
 
 from ._spec import validate_chunk, validate_request, validate_response
 

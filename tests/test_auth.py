@@ -23,8 +23,8 @@ from copilot_sdk import (
     ProviderConfig,
     Tool,
 )
-from copilot_sdk._auth import find_github_token
-from copilot_sdk._login import save_token
+from copilot_sdk._github.auth import find_github_token
+from copilot_sdk._github.login import save_token
 from copilot_sdk.testing import MockModelServer, MockReply, MockToolCall, RecordedRequest
 
 from ._spec import validate_request

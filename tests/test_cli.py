@@ -15,8 +15,8 @@ from typing import Any, Dict, List
 import pytest
 
 from copilot_sdk import CopilotClient, CopilotError, ProviderConfig
-from copilot_sdk._http import Timeouts, Transport
-from copilot_sdk._login import DEFAULT_CLIENT_ID, device_flow
+from copilot_sdk._github.login import DEFAULT_CLIENT_ID, device_flow
+from copilot_sdk._transport.http import Timeouts, Transport
 from copilot_sdk.testing import MockModelServer
 
 TIMEOUT = 60.0

@@ -20,7 +20,7 @@ from copilot_sdk import (
     InternalServerError,
     ProviderConfig,
 )
-from copilot_sdk._sse import ServerSentEvent, SSEDecoder
+from copilot_sdk._transport.sse import ServerSentEvent, SSEDecoder
 from copilot_sdk.testing import MockFault, MockModelServer
 
 SECRET = "sk-hardening-SECRET-0123456789"

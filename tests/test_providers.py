@@ -18,7 +18,7 @@ from copilot_sdk import (
     SessionConfig,
     Tool,
 )
-from copilot_sdk._redact import RedactingFilter, redact
+from copilot_sdk._transport.redact import RedactingFilter, redact
 from copilot_sdk.testing import MockFault, MockModelServer, MockReply, MockToolCall
 
 from ._spec import validate_request
@@ -249,7 +249,7 @@ def test_every_package_logger_has_the_redaction_filter() -> None:
     from pathlib import Path
 
     import copilot_sdk
-    from copilot_sdk._redact import RedactingFilter
+    from copilot_sdk._transport.redact import RedactingFilter
 
     root = Path(copilot_sdk.__file__).parent
     names = {

@@ -6,7 +6,7 @@ from typing import List
 
 import pytest
 
-from copilot_sdk._sse import ServerSentEvent, SSEDecoder, iter_sse
+from copilot_sdk._transport.sse import ServerSentEvent, SSEDecoder, iter_sse
 
 STREAM = (
     b": keep-alive comment\r\n"

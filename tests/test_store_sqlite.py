@@ -27,7 +27,7 @@ from copilot_sdk import (
     SessionExistsError,
     SessionNotFoundError,
 )
-from copilot_sdk._cancel import CancelToken
+from copilot_sdk._transport.cancel import CancelToken
 from copilot_sdk.events import (
     AssistantMessageData,
     AssistantTurnEndData,

@@ -17,9 +17,9 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import attrs
 
-from ._schema import InvalidArguments
-from .errors import APIError, ToolError
-from .tools import PermissionRequest, SessionHooks, Tool, ToolInvocation, ToolResult, to_tool_result
+from ..errors import APIError, ToolError
+from ..tools import PermissionRequest, SessionHooks, Tool, ToolInvocation, ToolResult, to_tool_result
+from ..tools.schema import InvalidArguments
 
 logger = logging.getLogger("copilot_sdk.tools")
 

@@ -13,9 +13,9 @@ import weakref
 from concurrent.futures import Future, InvalidStateError
 from typing import Any, Callable, Iterator, Optional
 
-from ._cancel import CancelToken
-from .errors import AbortedError, CopilotError, TurnTimeoutError
-from .events import SessionEvent
+from .._transport.cancel import CancelToken
+from ..errors import AbortedError, CopilotError, TurnTimeoutError
+from ..events import SessionEvent
 
 logger = logging.getLogger("copilot_sdk.session")
 

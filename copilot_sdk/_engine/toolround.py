@@ -30,7 +30,18 @@ import time
 from concurrent.futures import Executor, Future
 from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
-from ._callbacks import (
+from .._transport.cancel import CancelToken
+from ..errors import AbortedError
+from ..events import (
+    SessionEvent,
+    ToolExecutionCompleteData,
+    ToolExecutionStartData,
+    ToolRequest,
+)
+from ..tools import PermissionRequest, Tool, ToolInvocation, ToolResult
+from ..tools.validate import describe_value
+from ..types import SessionConfig
+from .callbacks import (
     ask_permission,
     denied,
     failure,
@@ -40,18 +51,7 @@ from ._callbacks import (
     post_tool_use,
     pre_tool_use,
 )
-from ._cancel import CancelToken
-from ._turnctx import turn_thread
-from ._validate import describe_value
-from .errors import AbortedError
-from .events import (
-    SessionEvent,
-    ToolExecutionCompleteData,
-    ToolExecutionStartData,
-    ToolRequest,
-)
-from .tools import PermissionRequest, Tool, ToolInvocation, ToolResult
-from .types import SessionConfig
+from .turnctx import turn_thread
 
 logger = logging.getLogger("copilot_sdk.tools")
 

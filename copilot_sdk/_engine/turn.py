@@ -16,12 +16,9 @@ from typing import Any, Callable, List, Mapping, Optional, Protocol, Sequence
 
 import attrs
 
-from ._callbacks import apply_prompt_hook, notify_error
-from ._cancel import CancelToken
-from ._messages import Message, ModelRequest, ToolSpec
-from ._toolrun import run_tool_round
-from .errors import AbortedError, APIStatusError, CopilotError
-from .events import (
+from .._transport.cancel import CancelToken
+from ..errors import AbortedError, APIStatusError, CopilotError
+from ..events import (
     PERSISTED_TYPES,
     AbortData,
     AssistantMessageData,
@@ -37,9 +34,12 @@ from .events import (
     new_event,
     new_id,
 )
-from .providers.base import CallContext, Provider
-from .tools import SessionHooks, Tool
-from .types import SessionConfig
+from ..providers.base import CallContext, Provider
+from ..providers.messages import Message, ModelRequest, ToolSpec
+from ..tools import SessionHooks, Tool
+from ..types import SessionConfig
+from .callbacks import apply_prompt_hook, notify_error
+from .toolround import run_tool_round
 
 logger = logging.getLogger("copilot_sdk.turn")
 
@@ -279,7 +279,7 @@ def _retry_emitter(
 
 def _prompt_hook(hook: Callable[..., Any], prompt: str, session_id: str) -> str:
     """The prompt after ``on_user_prompt_submitted``; a hook that raises is logged
-    and ignored (see ``copilot_sdk._callbacks``)."""
+    and ignored (see ``copilot_sdk._engine.callbacks``)."""
     return apply_prompt_hook(SessionHooks(on_user_prompt_submitted=hook), prompt, session_id)
 
 

@@ -1,11 +1,11 @@
-"""GitHub token discovery and token kinds (redaction lives in ``_redact``).
+"""GitHub token discovery and token kinds (redaction lives in ``copilot_sdk._transport.redact``).
 
 Discovery order (first hit wins): the ``github_token=`` argument,
 ``COPILOT_GITHUB_TOKEN``, ``GH_TOKEN``, ``GITHUB_TOKEN``, the token saved by
 ``python -m copilot_sdk login`` (``<SDK home>/auth.json``), then ``gh auth token`` when
 the gh CLI is on ``PATH``. The Copilot endpoint itself (discovery, exchange) lives in
-:mod:`copilot_sdk._copilot`; the device flow and the saved token in
-:mod:`copilot_sdk._login`.
+:mod:`copilot_sdk.providers.copilot`; the device flow and the saved token in
+:mod:`copilot_sdk._github.login`.
 
 Thread-safe: the only shared state is the ``gh auth token`` cache, guarded by
 ``_GH_LOCK`` (held while gh runs, so concurrent callers start it once).
@@ -25,7 +25,7 @@ from typing import Dict, Optional, Tuple, Union
 
 import attrs
 
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
 
 logger = logging.getLogger("copilot_sdk.auth")
 
@@ -89,7 +89,7 @@ def find_github_token(explicit: Optional[str] = None, *, home: PathArg = None) -
         value = os.environ.get(name, "").strip()
         if value:
             return FoundToken(value, name)
-    from ._login import load_saved_token  # local: _login imports this module
+    from .login import load_saved_token  # local: _login imports this module
 
     saved = load_saved_token(sdk_home(home))
     if saved:

@@ -21,8 +21,8 @@ from typing import Any, Callable, Mapping, Optional
 
 import attrs
 
-from ._http import Transport
-from .errors import APIResponseValidationError, CopilotError
+from .._transport.http import Transport
+from ..errors import APIResponseValidationError, CopilotError
 
 logger = logging.getLogger("copilot_sdk.login")
 

@@ -8,7 +8,7 @@ here once per host and passed per call). The proxy cache is guarded by
 ``self._lock``.
 
 Abort: a request made with a :class:`CancelToken` registers "shut this socket" on
-the token for the connection it uses (see ``_sockets``), from the moment urllib3
+the token for the connection it uses (see ``sockets``), from the moment urllib3
 takes it from the pool until the response is closed, so abort stops a request that
 is waiting for headers or in the middle of a stream.
 """
@@ -31,11 +31,7 @@ import requests.adapters
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import ReadTimeoutError
 
-from ._cancel import CancelToken
-from ._redact import redact
-from ._retry import parse_retry_after
-from ._sockets import CancellableAdapter, local
-from .errors import (
+from ..errors import (
     AbortedError,
     APIConnectionError,
     APIResponseValidationError,
@@ -43,6 +39,10 @@ from .errors import (
     ConfigurationError,
     status_error,
 )
+from .cancel import CancelToken
+from .redact import redact
+from .retry import parse_retry_after
+from .sockets import CancellableAdapter, local
 
 logger = logging.getLogger("copilot_sdk.http")
 

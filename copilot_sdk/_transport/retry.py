@@ -18,8 +18,8 @@ from typing import Callable, Mapping, Optional, TypeVar
 import attrs
 import tenacity
 
-from ._cancel import CancelToken
-from .errors import AbortedError, APIConnectionError, APIStatusError
+from ..errors import AbortedError, APIConnectionError, APIStatusError
+from .cancel import CancelToken
 
 logger = logging.getLogger("copilot_sdk.retry")
 

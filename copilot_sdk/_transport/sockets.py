@@ -6,7 +6,7 @@ The transport sets, per request and per thread, the turn's cancel token in
 "shut this socket" is registered on the token (the remover is appended to
 ``local.removers``) and the connection is noted in ``local.conn``.
 ``shutdown(SHUT_RDWR)`` wakes a read blocked in another thread, which closing the
-response does not reliably do. No exceptions are translated here (see ``_http``).
+response does not reliably do. No exceptions are translated here (see ``http``).
 
 Thread-safe by construction: the per-request state is thread-local.
 """
@@ -21,8 +21,8 @@ import requests.adapters
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from ._cancel import CancelToken
-from .errors import AbortedError
+from ..errors import AbortedError
+from .cancel import CancelToken
 
 __all__ = ["CancellableAdapter", "current_token", "local"]
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .._auth import NO_TOKEN_MESSAGE
-from .._copilot import CopilotEndpoint
-from .._http import Transport
-from .._retry import RetryPolicy
+from .._github.auth import NO_TOKEN_MESSAGE
+from .._transport.http import Transport
+from .._transport.retry import RetryPolicy
 from ..errors import ConfigurationError
 from ..types import ProviderConfig
 from .anthropic import AnthropicProvider
 from .base import CallContext, Provider
+from .copilot import CopilotEndpoint
 from .openai import OpenAIProvider, StaticEndpoint
 
 __all__ = ["CallContext", "Provider", "make_provider"]

@@ -10,14 +10,14 @@ import functools
 import json
 from typing import Any, Callable, Dict, List, Optional
 
-from .._http import HTTPResponse, Transport
-from .._messages import ModelRequest, ModelResponse
-from .._retry import RetryPolicy, call_with_retry
-from .._sse import iter_sse
+from .._transport.http import HTTPResponse, Transport
+from .._transport.retry import RetryPolicy, call_with_retry
+from .._transport.sse import iter_sse
 from ..errors import APIConnectionError, APIResponseValidationError, ConfigurationError
 from ..types import ModelInfo, ProviderConfig
 from .anthropic_wire import StreamAccumulator, parse_models, parse_response, request_body
 from .base import CallContext, DeltaRelay, call_model_with_retry
+from .messages import ModelRequest, ModelResponse
 from .openai import DRAIN_TIMEOUT, ModelsCache
 
 __all__ = ["ANTHROPIC_DEFAULT_URL", "ANTHROPIC_VERSION", "AnthropicProvider"]

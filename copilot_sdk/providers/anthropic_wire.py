@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from .._messages import Message, ModelRequest, ModelResponse
 from ..errors import APIResponseValidationError, APIStatusError, status_error
 from ..events import ToolRequest
 from ..types import ModelInfo
+from .messages import Message, ModelRequest, ModelResponse
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",

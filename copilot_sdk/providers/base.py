@@ -1,7 +1,7 @@
 """What every provider offers the turn engine, and what it gets from it.
 
-A provider turns a :class:`~copilot_sdk._messages.ModelRequest` into HTTP through the
-transport and the reply back into a :class:`~copilot_sdk._messages.ModelResponse`.
+A provider turns a :class:`~copilot_sdk.providers.messages.ModelRequest` into HTTP through the
+transport and the reply back into a :class:`~copilot_sdk.providers.messages.ModelResponse`.
 It never sees sessions; the session layer never builds HTTP.
 """
 
@@ -11,10 +11,10 @@ from typing import Callable, List, Optional, Protocol
 
 import attrs
 
-from .._cancel import CancelToken
-from .._messages import ModelRequest, ModelResponse
-from .._retry import RetryPolicy, call_with_retry
+from .._transport.cancel import CancelToken
+from .._transport.retry import RetryPolicy, call_with_retry
 from ..types import ModelInfo
+from .messages import ModelRequest, ModelResponse
 
 
 @attrs.frozen(kw_only=True)

@@ -25,12 +25,11 @@ from typing import Any, Dict, Mapping, Optional
 
 import attrs
 
-from . import __version__
-from ._auth import check_token_kind, mask
-from ._http import Transport
-from ._messages import ModelRequest
-from ._retry import RetryPolicy, call_with_retry
-from .errors import (
+from .. import __version__
+from .._github.auth import check_token_kind, mask
+from .._transport.http import Transport
+from .._transport.retry import RetryPolicy, call_with_retry
+from ..errors import (
     APIResponseValidationError,
     APIStatusError,
     AuthenticationError,
@@ -38,7 +37,8 @@ from .errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from .types import ProviderConfig
+from ..types import ProviderConfig
+from .messages import ModelRequest
 
 logger = logging.getLogger("copilot_sdk.auth")
 

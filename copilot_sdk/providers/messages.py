@@ -11,7 +11,7 @@ from typing import Any, Iterable, List, Optional, Tuple
 
 import attrs
 
-from .events import SessionEvent, ToolRequest
+from ..events import SessionEvent, ToolRequest
 
 
 @attrs.frozen(kw_only=True)

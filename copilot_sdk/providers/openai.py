@@ -1,5 +1,5 @@
 """Chat-completions over HTTP: OpenAI-compatible servers, Azure OpenAI, and (through an
-endpoint object from ``copilot_sdk._copilot``) the GitHub Copilot API.
+endpoint object from ``copilot_sdk.providers.copilot``) the GitHub Copilot API.
 
 Thread-safe: a provider holds no per-call state; it is shared by every session that
 uses the same endpoint and credentials. The models cache is guarded by
@@ -13,10 +13,9 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
-from .._http import HTTPResponse, Transport
-from .._messages import ModelRequest, ModelResponse
-from .._retry import RetryPolicy, call_with_retry
-from .._sse import iter_sse
+from .._transport.http import HTTPResponse, Transport
+from .._transport.retry import RetryPolicy, call_with_retry
+from .._transport.sse import iter_sse
 from ..errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -26,6 +25,7 @@ from ..errors import (
 )
 from ..types import ModelInfo, ProviderConfig
 from .base import CallContext, DeltaRelay, call_model_with_retry
+from .messages import ModelRequest, ModelResponse
 from .openai_wire import StreamAccumulator, parse_response, request_body
 
 __all__ = ["ChatEndpoint", "ModelsCache", "OpenAIProvider", "StaticEndpoint", "parse_models"]

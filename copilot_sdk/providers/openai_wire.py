@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Mapping, Optional
 
-from .._messages import Message, ModelRequest, ModelResponse
 from ..errors import APIResponseValidationError
 from ..events import ToolRequest
+from .messages import Message, ModelRequest, ModelResponse
 
 __all__ = ["StreamAccumulator", "parse_arguments", "request_body", "parse_response"]
 

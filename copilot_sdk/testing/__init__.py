@@ -35,13 +35,13 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
-from ._mock_anthropic import ROUTES as _ANTHROPIC_ROUTES
-from ._mock_github import ROUTES as _GITHUB_ROUTES
-from ._mock_github import GitHubSettings, settings_for
-from ._mock_openai import ROUTES as _OPENAI_ROUTES
-from ._mock_server import MockHTTPServer, Route
-from ._mock_state import ServerState, Settings
-from ._mock_types import MockFault, MockReply, MockToolCall, RecordedRequest
+from ._anthropic import ROUTES as _ANTHROPIC_ROUTES
+from ._github import ROUTES as _GITHUB_ROUTES
+from ._github import GitHubSettings, settings_for
+from ._openai import ROUTES as _OPENAI_ROUTES
+from ._server import MockHTTPServer, Route
+from ._state import ServerState, Settings
+from ._types import MockFault, MockReply, MockToolCall, RecordedRequest
 
 logger = logging.getLogger("copilot_sdk.testing")
 

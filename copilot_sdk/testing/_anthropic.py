@@ -16,9 +16,9 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ._mock_openai import MODELS, echo_text, handle_models
-from ._mock_server import Exchange, Route, path_endswith, pieces, send_fault
-from ._mock_types import MockFault, MockReply, MockToolCall
+from ._openai import MODELS, echo_text, handle_models
+from ._server import Exchange, Route, path_endswith, pieces, send_fault
+from ._types import MockFault, MockReply, MockToolCall
 
 __all__ = ["ROUTES"]
 

@@ -21,9 +21,9 @@ import weakref
 from collections.abc import Iterable
 from typing import Any, Optional
 
-from ._mock_openai import handle_chat_completions, handle_models
-from ._mock_server import Exchange, Route, path_endswith
-from ._mock_state import ServerState
+from ._openai import handle_chat_completions, handle_models
+from ._server import Exchange, Route, path_endswith
+from ._state import ServerState
 
 __all__ = ["API_PATH", "DEVICE_OUTCOMES", "GitHubSettings", "ROUTES", "settings_for"]
 

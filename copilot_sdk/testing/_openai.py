@@ -14,8 +14,8 @@ from typing import Any
 
 import attrs
 
-from ._mock_server import Exchange, Route, error_body, path_endswith, pieces, send_fault
-from ._mock_types import MockFault, MockReply, MockToolCall
+from ._server import Exchange, Route, error_body, path_endswith, pieces, send_fault
+from ._types import MockFault, MockReply, MockToolCall
 
 __all__ = ["MODELS", "ROUTES", "echo_text"]
 

@@ -4,7 +4,7 @@ Layers: :class:`MockHTTPServer` accepts connections (one daemon thread each) and
 tracks their sockets so ``stop()`` can shut them down; :class:`_Handler` reads one
 request, records it in :class:`ServerState`, finds its :class:`Route` and hands an
 :class:`Exchange` to the route's handler. Handlers (one module per wire format, e.g.
-``_mock_openai``) only build payloads and call the ``Exchange`` send methods; they
+``_openai``) only build payloads and call the ``Exchange`` send methods; they
 never touch sockets or HTTP framing.
 
 To add an endpoint, write ``handler(exchange) -> None`` and add a ``Route`` to the
@@ -29,8 +29,8 @@ from typing import Any, cast
 
 import attrs
 
-from ._mock_state import ServerState
-from ._mock_types import MockFault, MockReply, RecordedRequest
+from ._state import ServerState
+from ._types import MockFault, MockReply, RecordedRequest
 
 logger = logging.getLogger("copilot_sdk.testing")
 

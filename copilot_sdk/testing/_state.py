@@ -14,7 +14,7 @@ from typing import Any, Union
 
 import attrs
 
-from ._mock_types import MockFault, MockReply, RecordedRequest
+from ._types import MockFault, MockReply, RecordedRequest
 
 logger = logging.getLogger("copilot_sdk.testing")
 

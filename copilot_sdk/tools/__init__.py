@@ -4,7 +4,7 @@ Two ways to make a :class:`Tool`:
 
 * :func:`define_tool` builds one from a typed function: the name comes from the
   function, the description from the docstring (or ``description=``), and the JSON
-  Schema of the parameters from the type hints (see ``copilot_sdk._schema`` for the
+  Schema of the parameters from the type hints (see ``copilot_sdk.tools.schema`` for the
   supported types). The function receives its arguments converted to the annotated
   types, e.g. an attrs-class parameter arrives as an instance. The resulting Tool
   stays callable like the original function.
@@ -34,9 +34,9 @@ from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Unio
 
 import attrs
 
-from ._schema import FunctionSpec, InvalidArguments, function_spec
-from ._validate import validate_json
-from .errors import ToolError
+from ..errors import ToolError
+from .schema import FunctionSpec, InvalidArguments, function_spec
+from .validate import validate_json
 
 logger = logging.getLogger("copilot_sdk.tools")
 
@@ -221,7 +221,7 @@ class Tool:
 
     def invoke(self, invocation: ToolInvocation) -> ToolResult:
         """Run the handler; failures come back as failure results, never raised."""
-        from ._callbacks import invoke_tool
+        from .._engine.callbacks import invoke_tool
 
         return invoke_tool(self, invocation)[0]
 

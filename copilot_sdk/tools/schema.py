@@ -22,8 +22,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import attrs
 
-from ._docstring import parse_docstring
-from ._validate import describe_value, is_integer, is_number
+from .docstring import parse_docstring
+from .validate import describe_value, is_integer, is_number
 
 __all__ = ["FunctionSpec", "InvalidArguments", "function_spec"]
 

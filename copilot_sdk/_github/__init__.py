@@ -1,0 +1,1 @@
+"""GitHub: token discovery, device-flow login and saved credentials."""
