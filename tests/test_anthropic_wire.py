@@ -17,7 +17,7 @@ from copilot_sdk import (
 )
 from copilot_sdk.events import ToolRequest
 from copilot_sdk.providers import anthropic_wire, openai_wire
-from copilot_sdk.providers.messages import Message, ModelRequest, ToolSpec
+from copilot_sdk.providers.base import Message, ModelRequest, ToolSpec
 
 from ._spec import validate_chunk, validate_request, validate_response
 

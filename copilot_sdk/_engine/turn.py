@@ -34,8 +34,7 @@ from ..events import (
     new_event,
     new_id,
 )
-from ..providers.base import CallContext, Provider
-from ..providers.messages import Message, ModelRequest, ToolSpec
+from ..providers.base import CallContext, Message, ModelRequest, Provider, ToolSpec
 from ..tools import SessionHooks, Tool
 from ..types import SessionConfig
 from .callbacks import apply_prompt_hook, notify_error

@@ -7,18 +7,22 @@ uses the same configuration. The models cache has its own lock.
 from __future__ import annotations
 
 import functools
-import json
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
-from .._transport.http import HTTPResponse, Transport
+from .._transport.http import Transport
 from .._transport.retry import RetryPolicy, call_with_retry
-from .._transport.sse import iter_sse
-from ..errors import APIConnectionError, APIResponseValidationError, ConfigurationError
+from ..errors import ConfigurationError
 from ..types import ModelInfo, ProviderConfig
 from .anthropic_wire import StreamAccumulator, parse_models, parse_response, request_body
-from .base import CallContext, DeltaRelay, call_model_with_retry
-from .messages import ModelRequest, ModelResponse
-from .openai import DRAIN_TIMEOUT, ModelsCache
+from .base import (
+    CallContext,
+    DeltaRelay,
+    ModelRequest,
+    ModelResponse,
+    ModelsCache,
+    call_model_with_retry,
+    read_stream,
+)
 
 __all__ = ["ANTHROPIC_DEFAULT_URL", "ANTHROPIC_VERSION", "AnthropicProvider"]
 
@@ -85,7 +89,7 @@ class AnthropicProvider:
             )
             if not request.stream:
                 return parse_response(response.json())
-            return _read_stream(response, relay)
+            return read_stream(response, StreamAccumulator(), relay)
 
         return call_model_with_retry(attempt, self._policy, ctx, relay)
 
@@ -117,38 +121,3 @@ class AnthropicProvider:
             return models
 
         return self._models.get(fetch)
-
-
-def _read_stream(response: HTTPResponse, on_delta: Callable[[str], None]) -> ModelResponse:
-    acc = StreamAccumulator()
-    url = response.url.split("?")[0]
-    saw_event = False
-    try:
-        for event in iter_sse(response.iter_bytes()):
-            if acc.done or not event.data:
-                continue  # after message_stop: drain to the real end so the connection is reusable
-            saw_event = True
-            try:
-                data = json.loads(event.data)
-            except ValueError as exc:
-                raise APIResponseValidationError(
-                    f"a stream event from {url} is not JSON: {event.data[:200]!r}", url=url
-                ) from exc
-            if isinstance(data, dict) and "type" not in data and event.event != "message":
-                data["type"] = event.event
-            text = acc.add(data)
-            if text:
-                on_delta(text)
-            if acc.done:
-                response.set_read_timeout(DRAIN_TIMEOUT)
-    except APIConnectionError:
-        if not acc.done:
-            raise
-        # The reply is complete; only the drain failed: the connection is dropped.
-    finally:
-        response.close()
-    if not saw_event:
-        raise APIResponseValidationError(f"the streamed reply from {url} is not an event stream", url=url)
-    if not acc.done:
-        raise APIConnectionError(f"the stream from {url} ended before message_stop", url=url)
-    return acc.result()

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from .._transport.sse import ServerSentEvent
 from ..errors import APIResponseValidationError, APIStatusError, status_error
 from ..events import ToolRequest
 from ..types import ModelInfo
-from .messages import Message, ModelRequest, ModelResponse
+from .base import Message, ModelRequest, ModelResponse, event_json
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -229,7 +230,19 @@ class StreamAccumulator:
         self.started = False
         self.done = False
 
+    def feed(self, event: ServerSentEvent, url: str) -> str:
+        """Fold one SSE event in; return the text it carried."""
+        data = event_json(event, url)
+        if isinstance(data, dict) and "type" not in data and event.event != "message":
+            data["type"] = event.event
+        return self.add(data)
+
+    def complete(self) -> bool:
+        """Only ``message_stop`` ends a reply."""
+        return self.done
+
     def add(self, event: Any) -> str:
+        """Fold one decoded event in; return the text delta it carried."""
         if not isinstance(event, Mapping):
             raise _invalid("a stream event is not a JSON object")
         kind = event.get("type")

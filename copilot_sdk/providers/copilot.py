@@ -38,7 +38,7 @@ from ..errors import (
     PermissionDeniedError,
 )
 from ..types import ProviderConfig
-from .messages import ModelRequest
+from .base import ModelRequest
 
 logger = logging.getLogger("copilot_sdk.auth")
 

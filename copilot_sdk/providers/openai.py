@@ -8,31 +8,31 @@ uses the same endpoint and credentials. The models cache is guarded by
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Protocol
 
-from .._transport.http import HTTPResponse, Transport
+from .._transport.http import Transport
 from .._transport.retry import RetryPolicy, call_with_retry
-from .._transport.sse import iter_sse
 from ..errors import (
-    APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     AuthenticationError,
     ConfigurationError,
 )
 from ..types import ModelInfo, ProviderConfig
-from .base import CallContext, DeltaRelay, call_model_with_retry
-from .messages import ModelRequest, ModelResponse
+from .base import (
+    CallContext,
+    DeltaRelay,
+    ModelRequest,
+    ModelResponse,
+    ModelsCache,
+    call_model_with_retry,
+    read_stream,
+)
 from .openai_wire import StreamAccumulator, parse_response, request_body
 
-__all__ = ["ChatEndpoint", "ModelsCache", "OpenAIProvider", "StaticEndpoint", "parse_models"]
+__all__ = ["ChatEndpoint", "OpenAIProvider", "StaticEndpoint", "parse_models"]
 
 OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
-DRAIN_TIMEOUT = 1.0  # seconds to read a stream's end after its last event
-MODELS_TTL = 300.0  # seconds a provider's model list is reused
 
 
 class ChatEndpoint(Protocol):
@@ -58,26 +58,6 @@ class ChatEndpoint(Protocol):
     def explain(self, exc: APIStatusError) -> APIStatusError:
         """``exc`` with advice for this endpoint, or ``exc`` itself."""
         ...
-
-
-class ModelsCache:
-    """A model list fetched at most once per ``ttl`` seconds.
-
-    Thread-safe: the cached list is guarded by ``self._lock``, held while fetching so
-    that concurrent callers share one request.
-    """
-
-    def __init__(self, ttl: float = MODELS_TTL) -> None:
-        self._ttl = ttl
-        self._lock = threading.Lock()
-        self._cached: Optional[Tuple[float, List[ModelInfo]]] = None  # guarded by self._lock
-
-    def get(self, fetch: Callable[[], List[ModelInfo]]) -> List[ModelInfo]:
-        """The cached list, or ``fetch()`` when there is none or it is too old."""
-        with self._lock:
-            if self._cached is None or time.monotonic() - self._cached[0] >= self._ttl:
-                self._cached = (time.monotonic(), fetch())
-            return list(self._cached[1])
 
 
 class StaticEndpoint:
@@ -218,7 +198,7 @@ class OpenAIProvider:
                 )
                 if not request.stream:
                     return parse_response(response.json())
-                return _read_stream(response, relay)
+                return read_stream(response, StreamAccumulator(), relay)
 
             try:
                 return call_model_with_retry(attempt, self._policy, ctx, relay)
@@ -248,39 +228,3 @@ class OpenAIProvider:
             return call_with_retry(attempt, self._policy)
 
         return self._models.get(fetch)
-
-
-def _read_stream(response: HTTPResponse, on_delta: Callable[[str], None]) -> ModelResponse:
-    acc = StreamAccumulator()
-    done = saw_event = False
-    url = response.url.split("?")[0]
-    try:
-        for event in iter_sse(response.iter_bytes()):
-            if done or not event.data:
-                continue  # after [DONE]: drain to the real end so the connection is reusable
-            saw_event = True
-            if event.data == "[DONE]":
-                done = True
-                response.set_read_timeout(DRAIN_TIMEOUT)
-                continue
-            try:
-                chunk = json.loads(event.data)
-            except ValueError as exc:
-                raise APIResponseValidationError(
-                    f"a stream chunk from {url} is not JSON: {event.data[:200]!r}"
-                ) from exc
-            text = acc.add(chunk)
-            if text:
-                on_delta(text)
-    except APIConnectionError:
-        if not done:
-            raise
-        # The reply is complete; only the drain failed (a server holding the
-        # connection open): the connection is dropped instead of reused.
-    finally:
-        response.close()
-    if not saw_event:
-        raise APIResponseValidationError(f"the streamed reply from {url} is not an event stream", url=url)
-    if not done and acc.finish_reason is None:
-        raise APIConnectionError(f"the stream from {url} ended before the reply was complete", url=url)
-    return acc.result()

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Mapping, Optional
 
+from .._transport.sse import ServerSentEvent
 from ..errors import APIResponseValidationError
 from ..events import ToolRequest
-from .messages import Message, ModelRequest, ModelResponse
+from .base import Message, ModelRequest, ModelResponse, event_json
 
 __all__ = ["StreamAccumulator", "parse_arguments", "request_body", "parse_response"]
 
@@ -147,9 +148,11 @@ def parse_response(body: Any) -> ModelResponse:
 
 
 class StreamAccumulator:
-    """Folds stream chunks into a snapshot; ``add`` returns the new text delta."""
+    """Folds stream chunks into a snapshot; ``add`` returns the new text delta.
+    Not thread-safe (one stream, one reader)."""
 
     def __init__(self) -> None:
+        self.done = False  # [DONE] was seen
         self.content: List[str] = []
         self.tool_calls: Dict[int, Dict[str, Any]] = {}
         self.model: Optional[str] = None
@@ -158,7 +161,19 @@ class StreamAccumulator:
         self.input_tokens: Optional[int] = None
         self.output_tokens: Optional[int] = None
 
+    def feed(self, event: ServerSentEvent, url: str) -> str:
+        """Fold one SSE event in (``[DONE]`` ends the reply); return its new text."""
+        if event.data == "[DONE]":
+            self.done = True
+            return ""
+        return self.add(event_json(event, url))
+
+    def complete(self) -> bool:
+        """A stream may end at ``[DONE]`` or after a choice's ``finish_reason``."""
+        return self.done or self.finish_reason is not None
+
     def add(self, chunk: Any) -> str:
+        """Fold one decoded chunk in; return the text delta it carried."""
         if not isinstance(chunk, Mapping):
             raise _invalid("a stream chunk is not a JSON object")
         if isinstance(chunk.get("error"), Mapping):
