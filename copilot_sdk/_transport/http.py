@@ -40,6 +40,7 @@ from ..errors import (
     status_error,
 )
 from .cancel import CancelToken
+from .checks import number
 from .redact import redact
 from .retry import parse_retry_after
 from .sockets import CancellableAdapter, local
@@ -52,9 +53,9 @@ __all__ = ["HTTPResponse", "Timeouts", "Transport", "is_loopback_url"]
 class Timeouts:
     """Seconds: to connect, to wait for a non-streamed reply, between stream chunks."""
 
-    connect: float = 10.0
-    read: float = 600.0
-    stream_idle: float = 60.0
+    connect: float = attrs.field(default=10.0, validator=number("timeout"))
+    read: float = attrs.field(default=600.0, validator=number("timeout"))
+    stream_idle: float = attrs.field(default=60.0, validator=number("stream_idle_timeout"))
 
 
 def is_loopback_url(url: str) -> bool:

@@ -20,6 +20,7 @@ import tenacity
 
 from ..errors import AbortedError, APIConnectionError, APIStatusError
 from .cancel import CancelToken
+from .checks import number
 
 logger = logging.getLogger("copilot_sdk.retry")
 
@@ -33,9 +34,9 @@ class RetryPolicy:
     """Retry settings. Delays are seconds; small values make tests fast."""
 
     max_retries: int = attrs.field(default=2)
-    initial_delay: float = 0.5
-    max_delay: float = 8.0
-    max_retry_after: float = 60.0
+    initial_delay: float = attrs.field(default=0.5, validator=number("retry_initial_delay", allow_zero=True))
+    max_delay: float = attrs.field(default=8.0, validator=number("retry_max_delay", allow_zero=True))
+    max_retry_after: float = attrs.field(default=60.0, validator=number("max_retry_after", allow_zero=True))
 
     @max_retries.validator
     def _check(self, attribute: attrs.Attribute[int], value: int) -> None:

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
+from .._transport.checks import check_number
 from ..errors import AbortedError, ConfigurationError, CopilotError, SessionExistsError, SessionNotFoundError
 from ..events import SessionEvent
 from ..types import SessionMetadata
@@ -83,8 +84,7 @@ class SQLiteStore:
             ("lease_wait", lease_wait),
             ("busy_timeout", busy_timeout),
         ):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+            check_number(name, value)
         self._path = Path(os.fspath(path)).expanduser().absolute()
         self._lease_ttl = float(lease_ttl)
         self._lease_wait = float(lease_wait)
