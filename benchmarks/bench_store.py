@@ -34,7 +34,7 @@ from copilot_sdk.events import (
     UserMessageData,
     new_event,
 )
-from copilot_sdk.providers.messages import project_history
+from copilot_sdk._engine.history import project_history
 from copilot_sdk.store import SessionRecord
 from copilot_sdk.store.sqlite import SQLiteStore
 

@@ -15,13 +15,14 @@ import threading
 import time
 import uuid
 import warnings
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import attrs
 
 from . import __version__
+from ._engine.runner import Runtime
 from ._engine.turnctx import in_any_turn
 from ._github.auth import discover_github_token
 from ._transport.http import Timeouts, Transport
@@ -40,38 +41,6 @@ _NEW, _STARTED, _STOPPING, _STOPPED = "new", "started", "stopping", "stopped"
 TimeoutArg = Union[None, float, Tuple[float, float]]
 
 
-def _positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}")
-    return float(value)
-
-
-class _Runtime:
-    """What a session gets from its client (the ``SessionRuntime`` protocol): the
-    store, the two pools, and a way to say it was released. Immutable."""
-
-    def __init__(
-        self,
-        store: SessionStore,
-        pool: Executor,
-        tool_pool: Executor,
-        released: Callable[[Session], None],
-    ) -> None:
-        self.store = store
-        self._pool = pool
-        self._tool_pool = tool_pool
-        self._released = released
-
-    def pool(self) -> Executor:
-        return self._pool
-
-    def tool_pool(self) -> Executor:
-        return self._tool_pool
-
-    def released(self, session: Session) -> None:
-        self._released(session)
 
 
 class CopilotClient:
@@ -120,17 +89,17 @@ class CopilotClient:
             raise ValueError(f"max_workers must be an int >= 1, got {max_workers!r}")
         connect, read = 10.0, 600.0
         if isinstance(timeout, tuple):
-            connect, read = (_positive("timeout", t) for t in timeout)
+            if len(timeout) != 2:
+                raise ValueError(f"timeout must be seconds or a (connect, read) pair, got {timeout!r}")
+            connect, read = timeout
         elif timeout is not None:
-            read = _positive("timeout", timeout)
-        self._timeouts = Timeouts(
-            connect=connect, read=read, stream_idle=_positive("stream_idle_timeout", stream_idle_timeout)
-        )
+            read = timeout
+        self._timeouts = Timeouts(connect=connect, read=read, stream_idle=stream_idle_timeout)
         self._policy = RetryPolicy(
             max_retries=max_retries,
-            initial_delay=_positive("retry_initial_delay", retry_initial_delay, allow_zero=True),
-            max_delay=_positive("retry_max_delay", retry_max_delay, allow_zero=True),
-            max_retry_after=_positive("max_retry_after", max_retry_after, allow_zero=True),
+            initial_delay=retry_initial_delay,
+            max_delay=retry_max_delay,
+            max_retry_after=max_retry_after,
         )
         self._default_provider = provider
         self._github_token = github_token
@@ -147,7 +116,7 @@ class CopilotClient:
         self._tool_pool: Optional[ThreadPoolExecutor] = None
         self._transport: Optional[Transport] = None
         self._store: Optional[SessionStore] = None  # set once by start()
-        self._runtime: Optional[_Runtime] = None  # set once by start()
+        self._runtime: Optional[Runtime] = None  # set once by start()
         self._owns_store = False
 
     def __repr__(self) -> str:
@@ -192,7 +161,7 @@ class CopilotClient:
             self._tool_pool = ThreadPoolExecutor(
                 max(4, min(32, self._max_workers)), thread_name_prefix="copilot_sdk-tool"
             )
-            self._runtime = _Runtime(store, self._pool, self._tool_pool, self._forget)
+            self._runtime = Runtime(store, self._pool, self._tool_pool, self._forget)
             self._state = _STARTED
         logger.debug("client started (max_workers=%d)", self._max_workers)
         return self
@@ -268,7 +237,7 @@ class CopilotClient:
         if state == _NEW:
             self.start()
 
-    def _runtime_now(self) -> _Runtime:
+    def _runtime_now(self) -> Runtime:
         assert self._runtime is not None
         return self._runtime
 

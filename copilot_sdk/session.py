@@ -1,48 +1,31 @@
-"""Session: one conversation with its own history, turn queue and event handlers.
+"""Session: one conversation, the public face over its queue, runner and handlers.
 
-Thread-safe. Any thread may call any method. The session's state (its committed
-event log, the history projected from it, the handler list and the lifecycle flags)
-is guarded by ``self._lock``; the turn queue has its own lock (see ``_engine.serial``).
-Neither lock is held while calling handlers, tools, the store or the network.
+The machinery lives in ``copilot_sdk._engine``: the serial queue orders the turns,
+the runner runs each on a pool thread, the conversation keeps the committed log.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import threading
-from concurrent.futures import Executor, Future
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from typing import Any, Callable, List, Optional, Protocol, Union
+from typing import Any, Callable, List, Optional, Union
 
+from ._engine.handlers import Handler, Handlers
+from ._engine.history import Conversation
 from ._engine.queued import EventStream, QueuedTurn
+from ._engine.runner import SessionRuntime, TurnRunner
 from ._engine.serial import SerialQueue
-from ._engine.turn import TurnEnv, execute_turn
-from ._engine.turnctx import in_any_turn, running_turns, turn_thread
-from .errors import AbortedError, CopilotError, SessionClosedError
-from .events import AbortData, SessionErrorData, SessionEvent, SessionIdleData, new_event
+from ._engine.turnctx import in_any_turn, running_turns
+from ._transport.checks import check_number
+from .errors import CopilotError, SessionClosedError
+from .events import SessionEvent
 from .providers.base import Provider
-from .providers.messages import Message, project_history
-from .store.base import SessionStore
 from .types import MessageOptions, SessionConfig
-
-logger = logging.getLogger("copilot_sdk.session")
 
 __all__ = ["Session"]
 
-Handler = Callable[[SessionEvent], Any]
 Prompt = Union[str, MessageOptions]
-
-class SessionRuntime(Protocol):
-    """What a session needs from its client."""
-
-    store: SessionStore
-
-    def pool(self) -> Executor: ...
-
-    def tool_pool(self) -> Executor: ...
-
-    def released(self, session: Session) -> None: ...
 
 
 def _prompt_text(prompt: Prompt) -> str:
@@ -61,6 +44,14 @@ class Session:
     parallel on the client's pool. A turn is committed to the history and the store
     in one step when it completes; a failed, timed-out or aborted turn leaves both
     unchanged.
+
+    Thread-safe: any thread may call any method. The session owns its lifecycle
+    flags (``_closing``, ``_closed``), guarded by ``self._lock``; its turn queue
+    (:class:`~copilot_sdk._engine.serial.SerialQueue`), committed conversation
+    (:class:`~copilot_sdk._engine.history.Conversation`) and handler list
+    (:class:`~copilot_sdk._engine.handlers.Handlers`) each guard their own state with
+    their own lock. No lock is held while calling handlers, tools, the store or the
+    network.
     """
 
     def __init__(
@@ -77,10 +68,13 @@ class Session:
         self._provider = provider
         self._runtime = runtime
         self._queue = SerialQueue(runtime.pool)
+        self._conversation = Conversation(log)
+        self._handlers = Handlers(self._session_id)
+        self._runner = TurnRunner(
+            config=config, provider=provider, runtime=runtime,
+            conversation=self._conversation, emit=self._emit,
+        )
         self._lock = threading.Lock()
-        self._log: List[SessionEvent] = list(log)  # guarded by self._lock
-        self._history: List[Message] = project_history(log)  # guarded by self._lock
-        self._handlers: List[tuple[Optional[str], Handler]] = []  # guarded by self._lock
         self._closing = False  # guarded by self._lock: no new turns
         self._closed = False  # guarded by self._lock: released
 
@@ -116,8 +110,8 @@ class Session:
     def send_and_wait(self, prompt: Prompt, timeout: Optional[float] = 60.0) -> SessionEvent:
         """Like :meth:`send`, but give up after ``timeout`` seconds (queue time
         included): the turn is aborted (or dequeued) and TurnTimeoutError raised."""
-        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if timeout is not None:
+            check_number("timeout", timeout)
         self._refuse_reentry("send_and_wait")
         turn = self._submit(_prompt_text(prompt), stream=False)
         return self._wait(turn, timeout)
@@ -143,7 +137,7 @@ class Session:
         with self._lock:
             if self._closing:
                 raise SessionClosedError(f"session {self._session_id!r} is closed")
-        turn = QueuedTurn(prompt, stream=stream, run=self._run_turn)
+        turn = QueuedTurn(prompt, stream=stream, run=self._runner.run)
         turn.future.add_done_callback(lambda f: f.cancelled() and self._dequeue(turn, "cancelled"))
         try:
             self._queue.submit(turn)
@@ -205,60 +199,6 @@ class Session:
                 "use send_async() or another session"
             )
 
-    # -- running a turn (on a pool thread) -----------------------------------
-    def _run_turn(self, turn: QueuedTurn) -> SessionEvent:
-        store = self._runtime.store
-        with turn_thread(self._session_id), contextlib.ExitStack() as stack:
-            try:
-                stack.enter_context(store.turn_lock(self._session_id, turn.token.wait))
-                self._catch_up()
-            except BaseException as exc:  # the turn never started: still say how it ended
-                self._failed_before_start(turn, exc)
-                raise
-            with self._lock:
-                history = list(self._history)
-            env = TurnEnv(
-                session_id=self._session_id,
-                config=self._config,
-                provider=self._provider,
-                history=history,
-                emit=lambda event: self._emit(event, turn),
-                commit=self._commit,
-                tool_executor=self._runtime.tool_pool,
-            )
-            return execute_turn(
-                env, turn.prompt, turn, stream=turn.stream or self._config.streaming
-            )
-
-    def _failed_before_start(self, turn: QueuedTurn, exc: BaseException) -> None:
-        if isinstance(exc, AbortedError) or turn.token.cancelled:
-            self._emit(new_event("abort", AbortData(reason=turn.token.reason or "aborted")), turn)
-            self._emit(new_event("session.idle", SessionIdleData(aborted=True)), turn)
-            return
-        error = SessionErrorData(
-            error_type=type(exc).__name__,
-            message=f"session {self._session_id!r}, while waiting for its turn: {exc}",
-            status_code=None,
-        )
-        self._emit(new_event("session.error", error), turn)
-        self._emit(new_event("session.idle", SessionIdleData(aborted=False)), turn)
-
-    def _catch_up(self) -> None:
-        """Pick up turns another process appended to our stored log."""
-        with self._lock:
-            known = len(self._log)
-        newer = self._runtime.store.events_since(self._session_id, known)
-        if newer:
-            with self._lock:
-                self._log.extend(newer)
-                self._history.extend(project_history(newer))
-
-    def _commit(self, events: List[SessionEvent]) -> None:
-        self._runtime.store.append(self._session_id, events)
-        with self._lock:
-            self._log.extend(events)
-            self._history.extend(project_history(events))
-
     # -- events ---------------------------------------------------------------
     def on(
         self, event_type_or_handler: Union[str, Handler], handler: Optional[Handler] = None
@@ -270,35 +210,15 @@ class Session:
         if isinstance(event_type_or_handler, str):
             if handler is None or not callable(handler):
                 raise TypeError("on(event_type, handler): handler must be callable")
-            entry: tuple[Optional[str], Handler] = (event_type_or_handler, handler)
-        else:
-            if not callable(event_type_or_handler) or handler is not None:
-                raise TypeError("on(handler) or on(event_type, handler)")
-            entry = (None, event_type_or_handler)
-        with self._lock:
-            self._handlers.append(entry)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if entry in self._handlers:
-                    self._handlers.remove(entry)
-
-        return unsubscribe
+            return self._handlers.add(event_type_or_handler, handler)
+        if not callable(event_type_or_handler) or handler is not None:
+            raise TypeError("on(handler) or on(event_type, handler)")
+        return self._handlers.add(None, event_type_or_handler)
 
     def _emit(self, event: SessionEvent, turn: QueuedTurn) -> None:
         if turn.sink is not None:
             turn.sink.put(event)
-        with self._lock:
-            handlers = list(self._handlers)
-        for event_type, handler in handlers:
-            if event_type is not None and event_type != event.type:
-                continue
-            try:
-                handler(event)
-            except Exception:
-                logger.exception(
-                    "event handler %r raised on %s (session %r)", handler, event.type, self._session_id
-                )
+        self._handlers.dispatch(event)
 
     # -- control --------------------------------------------------------------
     def abort(self) -> None:
@@ -314,8 +234,7 @@ class Session:
 
     def get_messages(self) -> List[SessionEvent]:
         """The session's committed event log (what is persisted), oldest first."""
-        with self._lock:
-            return list(self._log)
+        return self._conversation.events()
 
     get_events = get_messages
 
