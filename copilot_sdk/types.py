@@ -12,7 +12,8 @@ from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple
 
 import attrs
 
-from .tools import PermissionRequestHandler, SessionHooks, Tool, validate_tools
+from .tools import PermissionRequestHandler, SessionHooks, Tool
+from .tools.define import validate_tools
 
 __all__ = [
     "FrozenDict",

@@ -13,7 +13,8 @@ import jsonschema
 import pytest
 
 from copilot_sdk import Tool, ToolError, ToolInvocation, ToolResult, define_tool
-from copilot_sdk.tools import SessionHooks, validate_tools
+from copilot_sdk.tools import SessionHooks
+from copilot_sdk.tools.define import validate_tools
 
 
 class Color(enum.Enum):

@@ -13,13 +13,14 @@ import inspect
 import logging
 import os
 import time
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional
 
 import attrs
 
-from ..errors import APIError, ToolError
-from ..tools import PermissionRequest, SessionHooks, Tool, ToolInvocation, ToolResult, to_tool_result
-from ..tools.schema import InvalidArguments
+from ..errors import APIError
+from ..tools.define import invalid_arguments, invoke_tool
+from ..tools.permissions import PermissionRequest, SessionHooks
+from ..tools.result import ToolResult, failure, to_tool_result
 
 logger = logging.getLogger("copilot_sdk.tools")
 
@@ -35,41 +36,6 @@ __all__ = [
 ]
 
 _APPROVED = ("approved", "approve-once", "allow")
-
-
-def failure(text: str, error: Optional[str] = None, *, result_type: str = "failure") -> ToolResult:
-    """A failed result: ``text`` for the model, ``error`` for the developer."""
-    return ToolResult(text, result_type=result_type, error=error or text)
-
-
-def invalid_arguments(tool_name: str, problems: Sequence[str]) -> ToolResult:
-    """The result sent to the model for arguments that do not fit the schema."""
-    text = f"Invalid arguments for tool '{tool_name}':\n" + "\n".join(problems)
-    return failure(text, "invalid arguments: " + "; ".join(problems))
-
-
-def invoke_tool(tool: Tool, invocation: ToolInvocation) -> Tuple[ToolResult, Optional[Exception]]:
-    """Run ``tool``'s handler; return its result and the unexpected exception, if
-    any (a ToolError or invalid arguments are expected failures, not errors)."""
-    try:
-        value = tool.handler(invocation)
-    except ToolError as exc:
-        return failure(exc.message or f"Tool '{tool.name}' failed."), None
-    except InvalidArguments as exc:
-        return invalid_arguments(tool.name, exc.problems), None
-    except Exception as exc:
-        logger.exception(
-            "tool %r raised (session %r, call %r)",
-            tool.name, invocation.session_id, invocation.tool_call_id,
-        )
-        text = f"Tool '{tool.name}' failed: {type(exc).__name__}"
-        return failure(text, f"{type(exc).__name__}: {exc}"), exc
-    try:
-        return to_tool_result(value), None
-    except (TypeError, ValueError) as exc:
-        logger.exception("tool %r returned a value that cannot be sent as JSON", tool.name)
-        text = f"Tool '{tool.name}' failed: its result could not be converted to text"
-        return failure(text, f"{type(exc).__name__}: {exc}"), exc
 
 
 # -- hooks ----------------------------------------------------------------------

@@ -1,133 +1,25 @@
-"""Tools: Python functions the model may call, run by the client.
-
-Two ways to make a :class:`Tool`:
-
-* :func:`define_tool` builds one from a typed function: the name comes from the
-  function, the description from the docstring (or ``description=``), and the JSON
-  Schema of the parameters from the type hints (see ``copilot_sdk.tools.schema`` for the
-  supported types). The function receives its arguments converted to the annotated
-  types, e.g. an attrs-class parameter arrives as an instance. The resulting Tool
-  stays callable like the original function.
-* ``Tool(name=..., description=..., parameters=..., handler=...)`` is the low-level
-  form: ``handler(ToolInvocation)`` gets the raw JSON arguments.
-
-Tool failures are data for the model, details are for the developer: a
-:class:`~copilot_sdk.ToolError` sends its message to the model; arguments that do
-not fit the schema send ``field: problem`` lines so the model can correct itself;
-any other exception sends a generic ``Tool 'x' failed`` message (no traceback) and
-is logged on the ``copilot_sdk.tools`` logger.
-
-A handler may return a str (sent as is), a :class:`ToolResult`, None (sent as an
-empty string), or anything JSON can carry: dicts, lists, numbers, attrs instances,
-Enums (their value), dates (ISO 8601) and paths.
-"""
+"""Defining tools: :class:`Tool`, :func:`define_tool` and running a tool's handler
+with its failures turned into results for the model."""
 
 from __future__ import annotations
 
-import datetime as _dt
-import enum
-import json
 import logging
-import pathlib
 import re
 from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Union, overload
 
 import attrs
 
 from ..errors import ToolError
+from .result import ToolInvocation, ToolResult, failure, to_tool_result
 from .schema import FunctionSpec, InvalidArguments, function_spec
 from .validate import validate_json
 
 logger = logging.getLogger("copilot_sdk.tools")
 
-__all__ = [
-    "PermissionHandler",
-    "PermissionRequest",
-    "PermissionRequestHandler",
-    "SessionHooks",
-    "Tool",
-    "ToolError",
-    "ToolInvocation",
-    "ToolResult",
-    "define_tool",
-]
+__all__ = ["EMPTY_PARAMETERS", "Tool", "define_tool", "invalid_arguments", "invoke_tool", "validate_tools"]
 
 EMPTY_PARAMETERS: Mapping[str, Any] = {"type": "object", "properties": {}}
-RESULT_TYPES = ("success", "failure", "denied", "rejected")
 _NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-@attrs.frozen(kw_only=True)
-class ToolInvocation:
-    """One call of a tool by the model, as its handler sees it.
-
-    Attributes:
-        session_id: the session whose turn asked for the call.
-        tool_call_id: the model's id for this call.
-        tool_name: the tool's name.
-        arguments: the arguments: a dict (the parsed JSON object).
-    """
-
-    session_id: str
-    tool_call_id: str
-    tool_name: str
-    arguments: Any
-
-
-def _check_result_type(_inst: object, _attr: object, value: Any) -> None:
-    if value not in RESULT_TYPES:
-        raise ValueError(f"result_type must be one of {', '.join(RESULT_TYPES)}; got {value!r}")
-
-
-@attrs.frozen
-class ToolResult:
-    """What a tool call returns to the model.
-
-    Attributes:
-        text_result_for_llm: the text the model receives.
-        result_type: "success", "failure", "denied" or "rejected".
-        error: a developer-facing detail (in ``tool.execution_complete``, never
-            sent to the model).
-    """
-
-    text_result_for_llm: str = attrs.field(validator=attrs.validators.instance_of(str))
-    result_type: str = attrs.field(default="success", kw_only=True, validator=_check_result_type)
-    error: Optional[str] = attrs.field(default=None, kw_only=True)
-
-    @property
-    def success(self) -> bool:
-        """True for a "success" result."""
-        return self.result_type == "success"
-
-
-def _json_default(value: Any) -> Any:
-    if attrs.has(type(value)):
-        return attrs.asdict(value, recurse=False)
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    if isinstance(value, pathlib.PurePath):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def to_tool_result(value: Any) -> ToolResult:
-    """A handler's return value as a ToolResult: str as is, None as "", anything
-    else as JSON.
-
-    Raises:
-        TypeError: the value cannot be written as JSON.
-    """
-    if isinstance(value, ToolResult):
-        return value
-    if isinstance(value, str):
-        return ToolResult(value)
-    if value is None:
-        return ToolResult("")
-    return ToolResult(json.dumps(value, default=_json_default, ensure_ascii=False))
 
 
 class _FunctionHandler:
@@ -221,8 +113,6 @@ class Tool:
 
     def invoke(self, invocation: ToolInvocation) -> ToolResult:
         """Run the handler; failures come back as failure results, never raised."""
-        from .._engine.callbacks import invoke_tool
-
         return invoke_tool(self, invocation)[0]
 
 
@@ -309,84 +199,31 @@ def validate_tools(tools: Sequence[Tool]) -> Tuple[Tool, ...]:
     return tuple(tools)
 
 
-@attrs.frozen(kw_only=True)
-class PermissionRequest:
-    """What ``on_permission_request`` is asked before a tool runs.
-
-    Attributes:
-        kind: "custom-tool" (a tool defined in this client).
-        session_id: the session whose turn asked for the call.
-        tool_call_id: the model's id for the call.
-        tool_name: the tool's name.
-        arguments: the arguments the tool would get (after ``on_pre_tool_use``).
-    """
-
-    kind: str
-    session_id: str
-    tool_call_id: str
-    tool_name: str
-    arguments: Any
+def invalid_arguments(tool_name: str, problems: Sequence[str]) -> ToolResult:
+    """The result sent to the model for arguments that do not fit the schema."""
+    text = f"Invalid arguments for tool '{tool_name}':\n" + "\n".join(problems)
+    return failure(text, "invalid arguments: " + "; ".join(problems))
 
 
-#: ``handler(request)`` (or ``handler(request, invocation)``, as in the official
-#: SDK) returning True/False, "approved"/"denied-...", or ``{"kind": ...}``.
-PermissionRequestHandler = Callable[..., Any]
-
-
-class PermissionHandler:
-    """Ready-made ``on_permission_request`` handlers.
-
-    A handler returns True, "approved" or ``{"kind": "approved"}`` to let the call
-    run; False, None, a kind starting with "denied" (e.g.
-    ``{"kind": "denied-interactively-by-user", "message": "not today"}``) or
-    anything else denies it, and the model gets a "denied" result.
-    """
-
-    @staticmethod
-    def approve_all(request: PermissionRequest) -> Mapping[str, str]:
-        """Approve every tool call."""
-        return {"kind": "approved"}
-
-    @staticmethod
-    def deny_all(request: PermissionRequest) -> Mapping[str, str]:
-        """Deny every tool call."""
-        return {"kind": "denied-by-rules"}
-
-
-def _optional_callable(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and not callable(value):
-        raise TypeError(f"{attr.name} must be callable or None")
-
-
-@attrs.frozen(kw_only=True)
-class SessionHooks:
-    """Callbacks around a turn; names, inputs and outputs as in the official
-    Copilot SDK, with snake_case keys (the camelCase output keys are accepted too).
-
-    Each hook gets one dict (``hook(input)``; a hook taking two parameters also
-    gets ``{"session_id": ...}`` as the official SDK's invocation) and may return
-    None for "no change". Every input has ``session_id``, ``timestamp`` (Unix ms)
-    and ``cwd``. A hook that raises is logged and ignored; the turn goes on.
-
-    Attributes:
-        on_user_prompt_submitted: input ``prompt``; return
-            ``{"modified_prompt": str}`` (or a str) to change the prompt.
-        on_pre_tool_use: input ``tool_name``, ``tool_args``, ``tool_call_id``;
-            return ``{"permission_decision": "allow" | "deny" | "ask",
-            "permission_decision_reason": str, "modified_args": dict}``. "allow"
-            skips ``on_permission_request``, "deny" refuses the call.
-        on_post_tool_use: input ``tool_name``, ``tool_args``, ``tool_call_id``,
-            ``tool_result`` (a ToolResult); return ``{"modified_result": ...}``
-            (a str, ToolResult or JSON-able value) to change what the model gets.
-            Runs for calls whose handler ran.
-        on_error_occurred: input ``error`` (the message), ``error_type``,
-            ``exception``, ``error_context`` ("model_call", "tool_execution" or
-            "system") and ``recoverable``; notification only.
-    """
-
-    on_user_prompt_submitted: Optional[Callable[..., Any]] = attrs.field(
-        default=None, validator=_optional_callable
-    )
-    on_pre_tool_use: Optional[Callable[..., Any]] = attrs.field(default=None, validator=_optional_callable)
-    on_post_tool_use: Optional[Callable[..., Any]] = attrs.field(default=None, validator=_optional_callable)
-    on_error_occurred: Optional[Callable[..., Any]] = attrs.field(default=None, validator=_optional_callable)
+def invoke_tool(tool: Tool, invocation: ToolInvocation) -> Tuple[ToolResult, Optional[Exception]]:
+    """Run ``tool``'s handler; return its result and the unexpected exception, if
+    any (a ToolError or invalid arguments are expected failures, not errors)."""
+    try:
+        value = tool.handler(invocation)
+    except ToolError as exc:
+        return failure(exc.message or f"Tool '{tool.name}' failed."), None
+    except InvalidArguments as exc:
+        return invalid_arguments(tool.name, exc.problems), None
+    except Exception as exc:
+        logger.exception(
+            "tool %r raised (session %r, call %r)",
+            tool.name, invocation.session_id, invocation.tool_call_id,
+        )
+        text = f"Tool '{tool.name}' failed: {type(exc).__name__}"
+        return failure(text, f"{type(exc).__name__}: {exc}"), exc
+    try:
+        return to_tool_result(value), None
+    except (TypeError, ValueError) as exc:
+        logger.exception("tool %r returned a value that cannot be sent as JSON", tool.name)
+        text = f"Tool '{tool.name}' failed: its result could not be converted to text"
+        return failure(text, f"{type(exc).__name__}: {exc}"), exc
