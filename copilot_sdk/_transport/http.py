@@ -43,7 +43,7 @@ from .cancel import CancelToken
 from .checks import number
 from .redact import redact
 from .retry import parse_retry_after
-from .sockets import CancellableAdapter, local
+from .sockets import CancellableAdapter, live_socket, local
 
 logger = logging.getLogger("copilot_sdk.http")
 
@@ -135,17 +135,21 @@ class HTTPResponse:
         """Bound each further read of the body by ``seconds`` (e.g. a short drain
         after a stream's last event)."""
         self._idle_timeout = None
-        sock = getattr(self._conn, "sock", None) if self._conn is not None else None
+        self._settimeout(seconds)
+
+    def _settimeout(self, seconds: float) -> None:
+        sock = live_socket(self._conn)
         if sock is not None:
-            sock.settimeout(seconds)
+            try:
+                sock.settimeout(seconds)
+            except OSError:  # already closed: the next read says so
+                pass
 
     def _start_idle_clock(self) -> None:
         """After the first chunk, the socket's read timeout becomes the stream idle
         timeout (the first chunk may take the whole read timeout: a model thinks)."""
-        if self._idle_timeout is not None and self._conn is not None:
-            sock = getattr(self._conn, "sock", None)
-            if sock is not None:
-                sock.settimeout(self._idle_timeout)
+        if self._idle_timeout is not None:
+            self._settimeout(self._idle_timeout)
             self._idle_timeout = None
 
     def _read_all(self) -> bytes:

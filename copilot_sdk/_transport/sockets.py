@@ -8,6 +8,11 @@ The transport sets, per request and per thread, the turn's cancel token in
 ``shutdown(SHUT_RDWR)`` wakes a read blocked in another thread, which closing the
 response does not reliably do. No exceptions are translated here (see ``http``).
 
+The socket is kept from connect time (``live_socket``): ``http.client`` drops
+``conn.sock`` as soon as a reply says ``Connection: close`` or is HTTP/1.0 (the
+response then owns the socket), and abort, the stream idle timeout and the drain
+bound must still reach it.
+
 Thread-safe by construction: the per-request state is thread-local.
 """
 
@@ -24,7 +29,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from ..errors import AbortedError
 from .cancel import CancelToken
 
-__all__ = ["CancellableAdapter", "current_token", "local"]
+__all__ = ["CancellableAdapter", "current_token", "live_socket", "local"]
 
 local = threading.local()
 
@@ -33,8 +38,16 @@ def current_token() -> Optional[CancelToken]:
     return getattr(local, "token", None)
 
 
-def _shutdown(conn: HTTPConnection) -> None:
+def live_socket(conn: Optional[HTTPConnection]) -> Optional[socket.socket]:
+    """The socket ``conn`` connected with, even once http.client let go of it."""
+    if conn is None:
+        return None
     sock = getattr(conn, "sock", None)
+    return sock if sock is not None else getattr(conn, "connected_sock", None)
+
+
+def _shutdown(conn: HTTPConnection) -> None:
+    sock = live_socket(conn)
     if sock is not None:
         # socket.socket.shutdown, not SSLSocket.shutdown: the latter drops the SSL
         # object under a reader in another thread; this just ends the TCP stream.
@@ -44,8 +57,13 @@ def _shutdown(conn: HTTPConnection) -> None:
 class _CancellableConnectMixin:
     """A cancel during connect() cannot interrupt it; catch it right after."""
 
+    connected_sock: Optional[socket.socket] = None
+
     def connect(self) -> None:
         super().connect()  # type: ignore[misc]
+        # Kept for the life of this connection's socket: the response of a reply
+        # that closes the connection reads it after conn.sock was set to None.
+        self.connected_sock = self.sock  # type: ignore[attr-defined]
         token = current_token()
         if token is not None and token.cancelled:
             self.close()  # type: ignore[attr-defined]
