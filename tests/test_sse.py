@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import List
+import threading
+from typing import Callable, List
 
 import pytest
 
-from copilot_sdk._transport.sse import ServerSentEvent, SSEDecoder, iter_sse
+from copilot_sdk import APIResponseValidationError
+from copilot_sdk._transport.sse import MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, iter_sse
 
 STREAM = (
     b": keep-alive comment\r\n"
@@ -51,3 +53,50 @@ def test_unterminated_last_event_is_dropped() -> None:
 
 def test_comments_only_produce_nothing() -> None:
     assert list(iter_sse([b":ping\n\n:ping\n\n"])) == []
+
+
+def _in_thread(work: Callable[[], object], timeout: float = 30.0) -> object:
+    """Run ``work`` in a daemon thread; fail if it has not finished in ``timeout`` s."""
+    result: List[object] = []
+    thread = threading.Thread(target=lambda: result.append(work()), daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), f"still decoding after {timeout} s"
+    return result[0]
+
+
+def test_a_long_line_in_small_chunks_is_decoded_in_linear_time() -> None:
+    line = b"data: " + b"x" * (8 * 1024 * 1024) + b"\n\n"
+    events = _in_thread(lambda: list(iter_sse(split_every(line, 16 * 1024))))
+    assert events == [ServerSentEvent(data="x" * (8 * 1024 * 1024))]
+
+
+def test_a_line_past_the_cap_is_a_validation_error() -> None:
+    decoder = SSEDecoder()
+    chunk = b"x" * (1024 * 1024)
+    with pytest.raises(APIResponseValidationError, match="larger than"):
+        for _ in range(MAX_EVENT_SIZE // len(chunk) + 1):
+            decoder.feed(chunk)
+
+
+def test_an_event_past_the_cap_is_a_validation_error() -> None:
+    decoder = SSEDecoder(max_size=1000)
+    with pytest.raises(APIResponseValidationError, match="event is larger"):
+        decoder.feed(b"data: " + b"y" * 100 + b"\n" * 1)
+        for _ in range(20):
+            decoder.feed(b"data: " + b"y" * 100 + b"\n")
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "\u0661\u0662", "12a", "", " 5"])
+def test_retry_takes_ascii_digits_only(value: str) -> None:
+    events = list(iter_sse([f"retry: {value}\ndata: x\n\n".encode()]))
+    assert events == [ServerSentEvent(data="x")]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 100])
+def test_a_leading_bom_is_skipped(size: int) -> None:
+    stream = b"\xef\xbb\xbfdata: first\n\ndata: \xef\xbb\xbfsecond\n\n"
+    assert list(iter_sse(split_every(stream, size))) == [
+        ServerSentEvent(data="first"),
+        ServerSentEvent(data="\ufeffsecond"),  # only a leading BOM is dropped
+    ]
