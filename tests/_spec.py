@@ -1,7 +1,7 @@
 """Validate chat-completions payloads against OpenAI's published schemas.
 
-The schemas live in ``../shared/specs/openai-chat-completions.schema.json`` (refs
-under ``$defs``; see DESIGN.md). Each ``validate_*`` raises
+The schemas are vendored in ``tests/specs/`` (refs under ``$defs``; provenance and
+licence in ``tests/specs/README.md``). Each ``validate_*`` raises
 ``jsonschema.ValidationError`` with the best-matching error when a payload does not
 conform, so a test fails with the exact field at fault.
 """
@@ -15,9 +15,10 @@ from typing import Any
 
 import jsonschema
 
-__all__ = ["SPEC_PATH", "validate_chunk", "validate_request", "validate_response"]
+__all__ = ["SPEC_DIR", "SPEC_PATH", "validate_chunk", "validate_request", "validate_response"]
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "specs" / "openai-chat-completions.schema.json"
+SPEC_DIR = Path(__file__).resolve().parent / "specs"
+SPEC_PATH = SPEC_DIR / "openai-chat-completions.schema.json"
 
 
 @functools.cache
@@ -25,7 +26,7 @@ def _spec_defs() -> dict[str, Any]:
     if not SPEC_PATH.is_file():
         raise FileNotFoundError(
             f"OpenAI chat-completions schema not found at {SPEC_PATH}; "
-            "the tests need the shared specs directory next to the project"
+            "it is vendored in tests/specs/ (see the README there)"
         )
     defs: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))["$defs"]
     return defs
