@@ -51,14 +51,13 @@ from .callbacks import (
     post_tool_use,
     pre_tool_use,
 )
-from .turnctx import turn_thread
+from .turnctx import in_tool_handler, tool_handler, turn_thread
 
 logger = logging.getLogger("copilot_sdk.tools")
 
 __all__ = ["run_tool_round"]
 
 _Outcome = Tuple[ToolResult, Optional[Exception]]
-_worker = threading.local()  # .active: this thread is running a tool handler
 
 
 class _Call:
@@ -198,16 +197,14 @@ def _prepare(
 def _run(tool: Tool, invocation: ToolInvocation, inline: bool) -> _Outcome:
     """Run one handler; on a pool thread (``inline`` False) the thread is marked
     as working for the session's turn while it runs."""
-    previous = getattr(_worker, "active", False)
-    _worker.active = True
     began = time.monotonic()
     try:
-        if inline:  # this thread runs the session's turn: it is marked already
-            return invoke_tool(tool, invocation)
-        with turn_thread(invocation.session_id):
-            return invoke_tool(tool, invocation)
+        with tool_handler():
+            if inline:  # this thread runs the session's turn: it is marked already
+                return invoke_tool(tool, invocation)
+            with turn_thread(invocation.session_id):
+                return invoke_tool(tool, invocation)
     finally:
-        _worker.active = previous
         logger.debug(
             "tool %r (call %r) ran for %.3f s", tool.name, invocation.tool_call_id, time.monotonic() - began
         )
@@ -233,7 +230,7 @@ def _execute(
         return
     wake = threading.Event()
     futures = [_submit(executor, call, wake) for call in calls]
-    steal = bool(getattr(_worker, "active", False))  # a nested round on a tool thread
+    steal = in_tool_handler()  # a nested round on a tool thread
     unregister = cancel.add_callback(wake.set)
     try:
         pending = list(range(len(calls)))
