@@ -41,8 +41,8 @@ from ..errors import (
 )
 from .cancel import CancelToken
 from .checks import number
+from .headers import parse_retry_after
 from .redact import redact
-from .retry import parse_retry_after
 from .sockets import CancellableAdapter, live_socket, local
 
 logger = logging.getLogger("copilot_sdk.http")

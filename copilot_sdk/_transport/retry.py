@@ -9,11 +9,10 @@ built per call; sleeping between attempts wakes up at once on abort.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import time
-from typing import Callable, Mapping, Optional, TypeVar
+from typing import Callable, Optional, TypeVar
 
 import attrs
 import tenacity
@@ -42,32 +41,6 @@ class RetryPolicy:
     def _check(self, attribute: attrs.Attribute[int], value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"max_retries must be an int >= 0, got {value!r}")
-
-
-def parse_retry_after(headers: Mapping[str, str], now: Optional[float] = None) -> Optional[float]:
-    """Seconds the server asks to wait, from ``retry-after-ms`` or ``Retry-After``."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    ms = lowered.get("retry-after-ms")
-    if ms is not None:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
-    value = lowered.get("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def is_retryable(exc: BaseException, policy: RetryPolicy) -> bool:
