@@ -1,5 +1,6 @@
-"""The transport: one ``requests.Session`` per client, and the one place where
-``requests``/``urllib3`` exceptions become copilot_sdk errors.
+"""The transport: one ``requests.Session`` per client. Its errors are translated
+in ``errormap`` (the one place where ``requests``/``urllib3`` exceptions become
+copilot_sdk errors); a successful reply is read through ``response``.
 
 Thread-safe: a :class:`Transport` is shared by every thread of a client. Its
 ``requests.Session`` is only used for ``request()`` (safe for concurrent use when
@@ -17,33 +18,25 @@ from __future__ import annotations
 
 import http.cookiejar
 import ipaddress
-import json
 import logging
 import os
 import threading
 import urllib.parse
 import urllib.request
-from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Tuple
 
 import attrs
 import requests
 import requests.adapters
 from urllib3.connection import HTTPConnection
-from urllib3.exceptions import ReadTimeoutError
 
-from ..errors import (
-    AbortedError,
-    APIConnectionError,
-    APIResponseValidationError,
-    APITimeoutError,
-    ConfigurationError,
-    status_error,
-)
+from ..errors import AbortedError, ConfigurationError, status_error
 from .cancel import CancelToken
 from .checks import number
+from .errormap import error_excerpt, strip_query, translate
 from .headers import parse_retry_after
-from .redact import redact
-from .sockets import CancellableAdapter, live_socket, local
+from .response import HTTPResponse
+from .sockets import CancellableAdapter, local
 
 logger = logging.getLogger("copilot_sdk.http")
 
@@ -67,166 +60,6 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-class HTTPResponse:
-    """A successful (2xx) response. Close it, or read it to the end.
-
-    Not thread-safe: one reader. ``close()`` may be called from any thread.
-    """
-
-    def __init__(
-        self,
-        response: requests.Response,
-        release: Callable[[], None],
-        conn: Optional[HTTPConnection] = None,
-        idle_timeout: Optional[float] = None,
-        cancel: Optional[CancelToken] = None,
-    ) -> None:
-        self._response = response
-        self._cancel = cancel
-        self._release = release
-        self._conn = conn
-        self._idle_timeout = idle_timeout
-        self.status_code = response.status_code
-        self.headers: Mapping[str, str] = response.headers
-        self.url = response.url
-
-    def json(self) -> Any:
-        """The body as JSON; APIResponseValidationError if it is not JSON."""
-        try:
-            body = self._read_all()
-        finally:
-            self.close()
-        try:
-            return json.loads(body)
-        except ValueError as exc:
-            raise APIResponseValidationError(
-                f"the reply from {self.url} is not JSON: {body[:200]!r}", url=self.url
-            ) from exc
-
-    def iter_bytes(self) -> Iterator[bytes]:
-        """The body as it arrives, chunk by chunk, to its real end (so the connection
-        goes back to the pool). Errors become APIConnectionError/APITimeoutError."""
-        raw = self._response.raw
-        try:
-            if raw.chunked and raw.supports_chunked_reads():
-                chunks = raw.stream(None, decode_content=True)
-                while True:
-                    with _translate(self.url, self._cancel):
-                        chunk = next(chunks, None)
-                    if chunk is None:
-                        return
-                    if chunk:
-                        self._start_idle_clock()
-                        yield chunk
-            else:
-                while True:
-                    with _translate(self.url, self._cancel):
-                        chunk = raw.read1(65536, decode_content=True)
-                    if not chunk:
-                        return
-                    self._start_idle_clock()
-                    yield chunk
-        finally:
-            self.close()
-
-    def set_read_timeout(self, seconds: float) -> None:
-        """Bound each further read of the body by ``seconds`` (e.g. a short drain
-        after a stream's last event)."""
-        self._idle_timeout = None
-        self._settimeout(seconds)
-
-    def _settimeout(self, seconds: float) -> None:
-        sock = live_socket(self._conn)
-        if sock is not None:
-            try:
-                sock.settimeout(seconds)
-            except OSError:  # already closed: the next read says so
-                pass
-
-    def _start_idle_clock(self) -> None:
-        """After the first chunk, the socket's read timeout becomes the stream idle
-        timeout (the first chunk may take the whole read timeout: a model thinks)."""
-        if self._idle_timeout is not None:
-            self._settimeout(self._idle_timeout)
-            self._idle_timeout = None
-
-    def _read_all(self) -> bytes:
-        with _translate(self.url, self._cancel):
-            return self._response.content
-
-    def close(self) -> None:
-        try:
-            self._response.close()
-        finally:
-            self._release()
-
-
-class _translate:
-    """Context manager mapping requests/urllib3 errors to ours (the only place)."""
-
-    def __init__(self, url: str, token: Optional[CancelToken] = None) -> None:
-        self.url = url
-        self.token = token
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> None:
-        if exc is None or isinstance(exc, (AbortedError, GeneratorExit)):
-            return
-        if self.token is not None and self.token.cancelled:
-            raise AbortedError("the turn was aborted") from exc
-        if isinstance(exc, _REQUEST_NOT_SENDABLE):
-            # Raised before any I/O, so retrying cannot help; their messages may quote
-            # a header value (a key with a stray newline): not chained, not quoted.
-            raise ConfigurationError(
-                f"the request to {_strip_query(self.url)} cannot be sent: {type(exc).__name__} "
-                "(a header value with a newline or control character, e.g. in api_key, "
-                "or a malformed URL)"
-            ) from None
-        if isinstance(exc, (requests.Timeout, ReadTimeoutError)) or (
-            isinstance(exc, requests.ConnectionError)
-            and exc.args
-            and isinstance(exc.args[0], ReadTimeoutError)
-        ):
-            raise APITimeoutError(f"timed out talking to {self.url}", url=self.url) from exc
-        if isinstance(exc, (requests.RequestException, OSError)) or _is_urllib3_error(exc):
-            raise APIConnectionError(
-                f"connection to {self.url} failed: {type(exc).__name__}", url=self.url
-            ) from exc
-
-
-_REQUEST_NOT_SENDABLE = (
-    requests.exceptions.InvalidHeader,
-    requests.exceptions.InvalidURL,
-    requests.exceptions.MissingSchema,
-    requests.exceptions.InvalidSchema,
-    requests.exceptions.InvalidJSONError,
-    requests.exceptions.URLRequired,
-)
-
-
-def _is_urllib3_error(exc: BaseException) -> bool:
-    return type(exc).__module__.startswith(("urllib3", "http.client"))
-
-
-def _excerpt(response: requests.Response) -> str:
-    """The error message of an error reply (OpenAI/Anthropic/GitHub shapes), else its text."""
-    try:
-        text = response.text
-    except Exception:  # an undecodable body must not hide the status
-        return ""
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        return redact(text[:500])
-    error = parsed.get("error", parsed) if isinstance(parsed, dict) else None
-    message = error.get("message") if isinstance(error, dict) else error
-    # A gateway may echo the request, credentials included.
-    return redact((message if isinstance(message, str) else text)[:500])
-
 
 class Transport:
     """Sends HTTP requests with timeouts; knows nothing of sessions or wire formats.
@@ -328,7 +161,7 @@ class Transport:
         local.removers = []
         removers: List[Callable[[], None]] = local.removers
         try:
-            with _translate(url, cancel):
+            with translate(url, cancel):
                 response = self._session.request(
                     method,
                     url,
@@ -350,7 +183,7 @@ class Transport:
         finally:
             conn: Optional[HTTPConnection] = local.conn
             local.token, local.removers, local.conn = None, [], None
-        logger.debug("%s %s -> %d", method, _strip_query(url), response.status_code)
+        logger.debug("%s %s -> %d", method, strip_query(url), response.status_code)
         if 300 <= response.status_code < 400:
             location = response.headers.get("location", "?")
             response.close()
@@ -358,26 +191,26 @@ class Transport:
             raise status_error(
                 response.status_code,
                 f"{what + ': ' if what else ''}{response.status_code} redirect from {method} "
-                f"{_strip_query(url)} to {_strip_query(location)} not followed (credentials "
+                f"{strip_query(url)} to {strip_query(location)} not followed (credentials "
                 "would go along); use the final URL as base_url",
-                url=_strip_query(url),
+                url=strip_query(url),
             )
         if response.status_code >= 400 or response.status_code < 200:
             try:
-                with _translate(url, cancel):
-                    excerpt = _excerpt(response)
+                with translate(url, cancel):
+                    excerpt = error_excerpt(response)
             finally:
                 response.close()
                 _release(removers)
             prefix = f"{what}: " if what else ""
             reason = response.reason or ""
-            message = f"{prefix}{response.status_code} {reason} from {method} {_strip_query(url)}"
+            message = f"{prefix}{response.status_code} {reason} from {method} {strip_query(url)}"
             if excerpt:
                 message += f": {excerpt}"
             raise status_error(
                 response.status_code,
                 message,
-                url=_strip_query(url),
+                url=strip_query(url),
                 request_id=response.headers.get("x-request-id")
                 or response.headers.get("request-id")
                 or response.headers.get("x-github-request-id"),
@@ -400,6 +233,3 @@ def _release(removers: List[Callable[[], None]]) -> None:
     while removers:
         removers.pop()()
 
-
-def _strip_query(url: str) -> str:
-    return url.split("?", 1)[0]

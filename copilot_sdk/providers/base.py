@@ -19,7 +19,7 @@ from typing import Any, Callable, List, Optional, Protocol, Tuple
 import attrs
 
 from .._transport.cancel import CancelToken
-from .._transport.http import HTTPResponse
+from .._transport.response import HTTPResponse
 from .._transport.retry import RetryPolicy, call_with_retry
 from .._transport.sse import ServerSentEvent, iter_sse
 from ..errors import APIConnectionError, APIResponseValidationError
