@@ -36,7 +36,13 @@ def abort_error(reason: str, *, started: bool = True) -> CopilotError:
 
 
 class QueuedTurn:
-    """One submitted turn: prompt, cancel token, future, optional event sink."""
+    """One submitted turn: prompt, cancel token, future, optional event sink.
+
+    Thread-safe: touched by the submitting thread, the thread running it and any
+    thread aborting it. Its state (queued, running, committing, done) is guarded by
+    ``self._lock``; the cancel token, the future and the sink are thread-safe
+    themselves.
+    """
 
     def __init__(
         self, prompt: str, *, stream: bool, run: Callable[[QueuedTurn], SessionEvent]
@@ -127,7 +133,11 @@ def _settle(future: Future[SessionEvent], *, result: Any = None, error: Any = No
 
 class EventStream(Iterator[SessionEvent]):
     """The iterator returned by ``Session.stream``. Leaving it early (break, an
-    exception, ``close()``, garbage collection) aborts the turn."""
+    exception, ``close()``, garbage collection) aborts the turn.
+
+    Thread-safety: one consumer iterates it; the turn's thread feeds it through the
+    turn's thread-safe sink, and ``close()`` may be called from any thread.
+    """
 
     def __init__(
         self,

@@ -41,7 +41,13 @@ class WorkItem(Protocol):
 
 
 class SerialQueue:
-    """FIFO of :class:`WorkItem`, run one at a time on ``executor``."""
+    """FIFO of :class:`WorkItem`, run one at a time on ``executor``.
+
+    Thread-safe: any thread may submit, remove, cancel or wait. The deque, the
+    drain state, the ticket and the current item are guarded by ``self._lock``
+    (``self._changed`` is its condition), which is never held while an item runs or
+    while calling the pool.
+    """
 
     def __init__(self, executor: Callable[[], Executor]) -> None:
         self._executor = executor

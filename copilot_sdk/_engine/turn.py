@@ -5,6 +5,11 @@ The engine works on a snapshot of the session's history and collects the turn's
 persistent events in a local list; only when the final answer is in does it commit
 them (store first, then the in-memory log) in one step. A failure, timeout or abort
 at any point before that leaves the session exactly as it was.
+
+Single-threaded by construction: a turn runs on the one thread its session's serial
+queue gave it, and only its tool calls fan out to the tool pool (each call's result
+comes back through a future); the turn's own state lives in locals of
+:func:`execute_turn`, so nothing here needs a lock.
 """
 
 from __future__ import annotations

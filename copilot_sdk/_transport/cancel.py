@@ -15,7 +15,13 @@ logger = logging.getLogger("copilot_sdk.cancel")
 
 
 class CancelToken:
-    """Set once; wakes waiters and runs the registered callbacks."""
+    """Set once; wakes waiters and runs the registered callbacks.
+
+    Thread-safe: ``cancel()``, ``wait()`` and ``add_callback()`` may be called from
+    any thread. The callback table is guarded by ``self._lock``; callbacks run
+    outside it, exactly once each. ``reason`` is written once, before the event is
+    set, and only read after it.
+    """
 
     def __init__(self) -> None:
         self._event = threading.Event()

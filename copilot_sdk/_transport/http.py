@@ -64,6 +64,11 @@ def is_loopback_url(url: str) -> bool:
 class Transport:
     """Sends HTTP requests with timeouts; knows nothing of sessions or wire formats.
 
+    Thread-safe: one Transport serves every thread of a client. The
+    ``requests.Session`` holds no per-call state (cookies off, proxies resolved here
+    and passed per call); the per-host proxy cache is guarded by ``self._lock``; the
+    per-request cancel state is thread-local (see ``sockets``).
+
     Args:
         max_workers: how many requests may run at once (the pool size).
         timeouts: connect/read/stream-idle timeouts.

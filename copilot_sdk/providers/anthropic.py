@@ -41,6 +41,9 @@ class AnthropicProvider:
         config: the provider configuration (``type="anthropic"``).
         transport: the HTTP transport.
         policy: the retry policy.
+
+    Thread-safe: shared by every session using this endpoint; it keeps no per-call
+    state (the models cache guards its own).
     """
 
     type = "anthropic"

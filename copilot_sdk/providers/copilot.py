@@ -110,6 +110,10 @@ def _api_from(body: Any) -> Optional[str]:
 class CopilotEndpoint:
     """The Copilot API for one GitHub token (see the module docstring).
 
+    Thread-safe: shared by every session using the token. Discovery and the token
+    exchange are single-flight under ``self._lock``, which guards the cached API base
+    and Copilot token; the config, token and transport are immutable references.
+
     Args:
         config: the provider configuration (``github_api_url``, ``token_exchange``,
             ``base_url`` overriding the discovered API base, extra ``headers``).

@@ -61,7 +61,10 @@ class ChatEndpoint(Protocol):
 
 
 class StaticEndpoint:
-    """An OpenAI-compatible or Azure endpoint: fixed URL and key."""
+    """An OpenAI-compatible or Azure endpoint: fixed URL and key.
+
+    Thread-safe: immutable once built.
+    """
 
     def __init__(self, config: ProviderConfig) -> None:
         self._config = config
@@ -151,7 +154,12 @@ def _int(value: Any) -> Optional[int]:
 
 
 class OpenAIProvider:
-    """The chat-completions wire format over a :class:`ChatEndpoint`."""
+    """The chat-completions wire format over a :class:`ChatEndpoint`.
+
+    Thread-safe: shared by every session using this endpoint. It keeps no per-call
+    state; the endpoint and the models cache guard their own, the transport is
+    thread-safe.
+    """
 
     def __init__(
         self, *, type: str, endpoint: ChatEndpoint, transport: Transport, policy: RetryPolicy
