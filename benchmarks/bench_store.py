@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, List
 
 from copilot_sdk import CopilotClient, ProviderConfig
+from copilot_sdk._engine.history import project_history
 from copilot_sdk.events import (
     AssistantMessageData,
     AssistantTurnEndData,
@@ -34,7 +35,6 @@ from copilot_sdk.events import (
     UserMessageData,
     new_event,
 )
-from copilot_sdk._engine.history import project_history
 from copilot_sdk.store import SessionRecord
 from copilot_sdk.store.sqlite import SQLiteStore
 

@@ -24,7 +24,7 @@ from .errors import (
     ToolError,
     TurnTimeoutError,
 )
-from .events import SessionEvent
+from .events import SessionEvent, SessionEventType
 from .session import Session
 from .tools import PermissionHandler, Tool, ToolInvocation, ToolResult, define_tool
 from .types import MessageOptions, ModelInfo, ProviderConfig, SessionConfig, SessionMetadata
@@ -53,6 +53,7 @@ __all__ = [
     "SessionClosedError",
     "SessionConfig",
     "SessionEvent",
+    "SessionEventType",
     "SessionExistsError",
     "SessionMetadata",
     "SessionNotFoundError",

@@ -1,17 +1,31 @@
-"""Session events: what a turn emits, and what a session's log is made of.
-
-Event names follow the official Copilot SDK. Each event type has its own frozen data
-class; :func:`event_to_dict` / :func:`event_from_dict` are the (lossless) JSON form
-used by the store.
+"""Session events: what a turn emits, and what a session's log is made of. Names as
+in the official Copilot SDK; one frozen data class per event type;
+:func:`event_to_dict` / :func:`event_from_dict` are the lossless JSON form the store uses.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import random
-from typing import Any, Iterable, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Generic, Iterable, Mapping, Optional, Tuple, Union
 
 import attrs
+
+from .tools.interaction import (
+    PermissionCompletedData,
+    PermissionRequestedData,
+    UserInputCompletedData,
+    UserInputRequestedData,
+)
+
+if TYPE_CHECKING:  # PEP 696 defaults: a bare ``SessionEvent`` means SessionEvent[EventData]
+    from typing_extensions import TypeVar
+else:
+    from typing import TypeVar as _TypeVar
+
+    def TypeVar(name: str, *, covariant: bool = False, default: Any = None) -> Any:  # noqa: N802
+        return _TypeVar(name, covariant=covariant)
 
 __all__ = [
     "AbortData",
@@ -25,7 +39,15 @@ __all__ = [
     "PERSISTED_TYPES",
     "SessionErrorData",
     "SessionEvent",
+    "SessionEventType",
     "SessionIdleData",
+    "SessionModelChangeData",
+    "SessionResumeData",
+    "SessionStartData",
+    "PermissionCompletedData",
+    "PermissionRequestedData",
+    "UserInputCompletedData",
+    "UserInputRequestedData",
     "ToolExecutionCompleteData",
     "ToolExecutionStartData",
     "ToolRequest",
@@ -34,6 +56,56 @@ __all__ = [
     "event_to_dict",
     "new_event",
 ]
+
+
+class SessionEventType(str, enum.Enum):
+    """The event names, as in the official Copilot SDK.
+
+    A ``str`` Enum: ``event.type == "assistant.message"``, ``event.type.value ==
+    "assistant.message"`` and ``event.type is SessionEventType.ASSISTANT_MESSAGE`` all
+    hold, and ``str()``/f-strings give the name itself. Members: the events emitted here.
+    """
+
+    SESSION_START = "session.start"
+    SESSION_RESUME = "session.resume"
+    SESSION_ERROR = "session.error"
+    SESSION_IDLE = "session.idle"
+    SESSION_MODEL_CHANGE = "session.model_change"
+    SESSION_COMPACTION_START = "session.compaction_start"
+    SESSION_COMPACTION_COMPLETE = "session.compaction_complete"
+    USER_MESSAGE = "user.message"
+    ASSISTANT_TURN_START = "assistant.turn_start"
+    ASSISTANT_TURN_RETRY = "assistant.turn_retry"
+    ASSISTANT_REASONING = "assistant.reasoning"
+    ASSISTANT_REASONING_DELTA = "assistant.reasoning_delta"
+    ASSISTANT_MESSAGE = "assistant.message"
+    ASSISTANT_MESSAGE_DELTA = "assistant.message_delta"
+    ASSISTANT_TURN_END = "assistant.turn_end"
+    ASSISTANT_USAGE = "assistant.usage"
+    ABORT = "abort"
+    TOOL_EXECUTION_START = "tool.execution_start"
+    TOOL_EXECUTION_COMPLETE = "tool.execution_complete"
+    PERMISSION_REQUESTED = "permission.requested"
+    PERMISSION_COMPLETED = "permission.completed"
+    USER_INPUT_REQUESTED = "user_input.requested"
+    USER_INPUT_COMPLETED = "user_input.completed"
+
+    # Behave as the value wherever a str would: hashing (found among plain str keys), str(), format().
+    __hash__ = str.__hash__
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+def event_type(value: Union[str, SessionEventType]) -> SessionEventType:
+    """``value`` as a SessionEventType; ValueError naming it if it is not one."""
+    try:
+        return SessionEventType(value)
+    except ValueError:
+        raise ValueError(f"unknown event type {value!r}") from None
 
 
 @attrs.frozen(kw_only=True)
@@ -130,6 +202,37 @@ class AbortData:
     reason: str = "aborted"
 
 
+@attrs.frozen(kw_only=True)
+class SessionStartData:
+    """A session was created (``source`` "new" in the ``on_session_start`` hook)."""
+
+    session_id: str
+    start_time: _dt.datetime
+    selected_model: Optional[str] = None
+    reasoning_effort: Optional[str] = None
+
+
+@attrs.frozen(kw_only=True)
+class SessionResumeData:
+    """A stored session was reopened with ``event_count`` committed events."""
+
+    session_id: str
+    resume_time: _dt.datetime
+    event_count: int
+    selected_model: Optional[str] = None
+    reasoning_effort: Optional[str] = None
+
+
+@attrs.frozen(kw_only=True)
+class SessionModelChangeData:
+    """``session.set_model`` changed the model of the following turns."""
+
+    new_model: str
+    previous_model: Optional[str] = None
+    reasoning_effort: Optional[str] = None
+    previous_reasoning_effort: Optional[str] = None
+
+
 EventData = Union[
     UserMessageData,
     AssistantTurnStartData,
@@ -143,6 +246,13 @@ EventData = Union[
     SessionErrorData,
     SessionIdleData,
     AbortData,
+    SessionStartData,
+    SessionResumeData,
+    SessionModelChangeData,
+    PermissionRequestedData,
+    PermissionCompletedData,
+    UserInputRequestedData,
+    UserInputCompletedData,
 ]
 
 _DATA_CLASSES: Mapping[str, type] = {
@@ -158,50 +268,73 @@ _DATA_CLASSES: Mapping[str, type] = {
     "session.error": SessionErrorData,
     "session.idle": SessionIdleData,
     "abort": AbortData,
+    "session.start": SessionStartData,
+    "session.resume": SessionResumeData,
+    "session.model_change": SessionModelChangeData,
+    "permission.requested": PermissionRequestedData,
+    "permission.completed": PermissionCompletedData,
+    "user_input.requested": UserInputRequestedData,
+    "user_input.completed": UserInputCompletedData,
 }
 
 #: Event types written to a session's log when a turn commits. The others
 #: (deltas, retries, errors, idle, abort) are live-only.
-PERSISTED_TYPES = frozenset(
-    {
-        "user.message",
-        "assistant.turn_start",
-        "assistant.message",
-        "assistant.usage",
-        "tool.execution_start",
-        "tool.execution_complete",
-        "assistant.turn_end",
-    }
-)
+PERSISTED_TYPES = frozenset({
+    "user.message", "assistant.turn_start", "assistant.message", "assistant.usage",
+    "tool.execution_start", "tool.execution_complete", "assistant.turn_end",
+})
+
+DataT = TypeVar("DataT", covariant=True, default=EventData)  # frozen: read-only data
 
 
 @attrs.frozen(kw_only=True)
-class SessionEvent:
+class SessionEvent(Generic[DataT]):
     """One event of a session.
+
+    Typing: ``SessionEvent`` is generic in its data. ``session.send()`` returns a
+    ``SessionEvent[AssistantMessageData]``, so ``reply.data.content`` is checked;
+    an event from a handler or ``stream()`` is a ``SessionEvent`` whose ``data`` is
+    the union of every data class, narrowed with ``isinstance``/``match`` on
+    ``event.data`` (as in the official SDK's ``match event.data: case
+    AssistantMessageData()``). A generic rather than one class per event type keeps
+    one frozen class with one JSON form for the store, and the narrowing users
+    already write.
 
     Attributes:
         id: a unique id (uuid4 string).
         timestamp: when it happened (timezone-aware UTC).
-        type: the event name, e.g. "assistant.message".
+        type: the event name, a :class:`SessionEventType` (a str Enum, so
+            ``event.type == "assistant.message"`` holds).
         data: the typed data of that event type.
         parent_id: the id of the event this one follows in the turn, if any.
     """
 
     id: str
     timestamp: _dt.datetime
-    type: str
-    data: Any
+    type: SessionEventType = attrs.field(converter=event_type)
+    data: DataT
     parent_id: Optional[str] = None
+
+    def __str__(self) -> str:
+        """The text of a message event (``print(reply)`` prints the answer); for
+        other events, the repr."""
+        if self.type in _TEXT_TYPES:
+            data: Any = self.data
+            return str(data.delta_content if self.type == "assistant.message_delta" else data.content)
+        return repr(self)
 
     def _repr_markdown_(self) -> str:
         """Jupyter renders an assistant reply as Markdown."""
+        data: Any = self.data
         if self.type == "assistant.message":
-            return str(self.data.content)
+            return str(data.content)
         if self.type == "user.message":
-            return "**You:** " + str(self.data.content)
+            return "**You:** " + str(data.content)
         return f"`{self.type}`"
 
 
+_D = TypeVar("_D")
+_TEXT_TYPES = frozenset({"assistant.message", "assistant.message_delta", "user.message"})
 _random_bits = random.getrandbits  # reseeded in forked children by the random module
 
 
@@ -213,23 +346,20 @@ def new_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def new_event(type: str, data: Any, parent_id: Optional[str] = None) -> SessionEvent:
+def new_event(
+    type: Union[str, SessionEventType], data: _D, parent_id: Optional[str] = None
+) -> SessionEvent[_D]:
     """Create an event stamped now with a fresh id."""
-    return SessionEvent(
-        id=new_id(),
-        timestamp=_dt.datetime.now(_dt.timezone.utc),
-        type=type,
-        data=data,
-        parent_id=parent_id,
-    )
+    now = _dt.datetime.now(_dt.timezone.utc)
+    return SessionEvent(id=new_id(), timestamp=now, type=type, data=data, parent_id=parent_id)
 
 
-def event_to_dict(event: SessionEvent) -> dict[str, Any]:
+def event_to_dict(event: SessionEvent[Any]) -> dict[str, Any]:
     """The JSON-safe form of an event (the store's row payload)."""
     return {
         "id": event.id,
         "timestamp": event.timestamp.isoformat(),
-        "type": event.type,
+        "type": event.type.value,
         "data": _plain(event.data),
         "parent_id": event.parent_id,
     }

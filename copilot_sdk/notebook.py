@@ -12,9 +12,9 @@ from __future__ import annotations
 import importlib
 import sys
 import time
-from typing import Any, Optional, TextIO, Union
+from typing import Any, Optional, TextIO, Union, cast
 
-from .events import SessionEvent
+from .events import AssistantMessageData, AssistantMessageDeltaData, SessionEvent
 from .session import Session
 from .types import MessageOptions
 
@@ -36,7 +36,7 @@ def display_stream(
     *,
     refresh_interval: float = 0.1,
     out: Optional[TextIO] = None,
-) -> SessionEvent:
+) -> SessionEvent[AssistantMessageData]:
     """Stream the answer to ``prompt``, rendering it as Markdown in the current
     output cell and updating it in place (at most every ``refresh_interval``
     seconds); return the final ``assistant.message`` event.
@@ -53,31 +53,33 @@ def display_stream(
     handle: Any = display(Markdown("…"), display_id=True)
     text = ""
     shown_at = 0.0
-    final: Optional[SessionEvent] = None
+    final: Optional[SessionEvent[AssistantMessageData]] = None
     with session.stream(prompt) as events:
         for event in events:
-            if event.type == "assistant.message_delta":
+            if isinstance(event.data, AssistantMessageDeltaData):
                 text += event.data.delta_content
                 now = time.monotonic()
                 if now - shown_at >= refresh_interval:
                     handle.update(Markdown(text))
                     shown_at = now
-            elif event.type == "assistant.message" and not event.data.tool_requests:
-                final = event
+            elif isinstance(event.data, AssistantMessageData) and not event.data.tool_requests:
+                final = cast("SessionEvent[AssistantMessageData]", event)
     assert final is not None
     handle.update(Markdown(final.data.content))
     return final
 
 
-def _write_stream(session: Session, prompt: Union[str, MessageOptions], out: TextIO) -> SessionEvent:
-    final: Optional[SessionEvent] = None
+def _write_stream(
+    session: Session, prompt: Union[str, MessageOptions], out: TextIO
+) -> SessionEvent[AssistantMessageData]:
+    final: Optional[SessionEvent[AssistantMessageData]] = None
     with session.stream(prompt) as events:
         for event in events:
-            if event.type == "assistant.message_delta":
+            if isinstance(event.data, AssistantMessageDeltaData):
                 out.write(event.data.delta_content)
                 out.flush()
-            elif event.type == "assistant.message" and not event.data.tool_requests:
-                final = event
+            elif isinstance(event.data, AssistantMessageData) and not event.data.tool_requests:
+                final = cast("SessionEvent[AssistantMessageData]", event)
     out.write("\n")
     assert final is not None
     return final

@@ -19,7 +19,7 @@ from ._engine.serial import SerialQueue
 from ._engine.turnctx import in_any_turn, running_turns
 from ._transport.checks import check_number
 from .errors import CopilotError, SessionClosedError
-from .events import SessionEvent
+from .events import AssistantMessageData, SessionEvent
 from .providers.base import Provider
 from .types import MessageOptions, SessionConfig
 
@@ -92,7 +92,7 @@ class Session:
         return self._config
 
     # -- sending --------------------------------------------------------------
-    def send(self, prompt: Prompt) -> SessionEvent:
+    def send(self, prompt: Prompt) -> SessionEvent[AssistantMessageData]:
         """Send a message and block until the answer.
 
         Returns:
@@ -107,7 +107,9 @@ class Session:
         turn = self._submit(_prompt_text(prompt), stream=False)
         return self._wait(turn, None)
 
-    def send_and_wait(self, prompt: Prompt, timeout: Optional[float] = 60.0) -> SessionEvent:
+    def send_and_wait(
+        self, prompt: Prompt, timeout: Optional[float] = 60.0
+    ) -> SessionEvent[AssistantMessageData]:
         """Like :meth:`send`, but give up after ``timeout`` seconds (queue time
         included): the turn is aborted (or dequeued) and TurnTimeoutError raised."""
         if timeout is not None:
@@ -116,7 +118,7 @@ class Session:
         turn = self._submit(_prompt_text(prompt), stream=False)
         return self._wait(turn, timeout)
 
-    def send_async(self, prompt: Prompt) -> Future[SessionEvent]:
+    def send_async(self, prompt: Prompt) -> Future[SessionEvent[AssistantMessageData]]:
         """Queue a message; return a Future of the final ``assistant.message`` event.
         Cancelling the Future before the turn starts removes it from the queue."""
         return self._submit(_prompt_text(prompt), stream=False).future
@@ -147,7 +149,7 @@ class Session:
             ) from exc
         return turn
 
-    def _wait(self, turn: QueuedTurn, timeout: Optional[float]) -> SessionEvent:
+    def _wait(self, turn: QueuedTurn, timeout: Optional[float]) -> SessionEvent[AssistantMessageData]:
         if in_any_turn():
             # A tool (or handler) of another session waits for us: do not wait for
             # a pool thread, which may never come free; run our queue here, with a

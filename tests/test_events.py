@@ -37,3 +37,24 @@ def test_event_json_round_trip() -> None:
     expected = [{"tool_call_id": "c1", "name": "t", "arguments": {"a": [1, {"b": None}]}}]
     assert raw["data"]["tool_requests"] == expected
     assert event_from_dict(raw) == event
+
+
+def test_event_type_is_a_str_enum() -> None:
+    from copilot_sdk import SessionEventType
+
+    event = new_event("assistant.message", AssistantMessageData(content="the answer", message_id="m"))
+    assert event.type == "assistant.message"
+    assert event.type.value == "assistant.message"
+    assert event.type is SessionEventType.ASSISTANT_MESSAGE
+    assert f"{event.type}" == str(event.type) == "assistant.message"
+    assert event.type in {"assistant.message"} and {"assistant.message": 1}[event.type] == 1
+    assert event_to_dict(event)["type"] == "assistant.message"
+    assert type(event_from_dict(event_to_dict(event)).type) is SessionEventType
+    assert str(event) == "the answer"  # print(reply) prints the answer
+
+
+def test_unknown_event_type_is_refused() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown event type 'assistant.mesage'"):
+        new_event("assistant.mesage", None)

@@ -6,7 +6,7 @@ import copilot_sdk
 
 PROMISED = {
     "CopilotClient", "Session", "SessionConfig", "MessageOptions", "ProviderConfig",
-    "SessionEvent", "SessionMetadata", "ModelInfo",
+    "SessionEvent", "SessionEventType", "SessionMetadata", "ModelInfo",
     "Tool", "ToolInvocation", "ToolResult", "ToolError", "define_tool", "PermissionHandler",
     "CopilotError", "APIError", "APIStatusError", "BadRequestError", "AuthenticationError",
     "PermissionDeniedError", "NotFoundError", "RateLimitError", "InternalServerError",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Iterable, List
 
-from ..events import SessionEvent
+from ..events import AssistantMessageData, SessionEvent, ToolExecutionCompleteData, UserMessageData
 from ..providers.base import Message
 
 __all__ = ["Conversation", "project_history"]
@@ -22,15 +22,15 @@ def project_history(events: Iterable[SessionEvent]) -> List[Message]:
     names: dict[str, str] = {}
     for event in events:
         data = event.data
-        if event.type == "user.message":
+        if isinstance(data, UserMessageData):
             messages.append(Message(role="user", content=data.content))
-        elif event.type == "assistant.message":
+        elif isinstance(data, AssistantMessageData):
             for req in data.tool_requests:
                 names[req.tool_call_id] = req.name
             messages.append(
                 Message(role="assistant", content=data.content, tool_calls=data.tool_requests)
             )
-        elif event.type == "tool.execution_complete":
+        elif isinstance(data, ToolExecutionCompleteData):
             text = data.result if data.result is not None else (data.error or "")
             messages.append(
                 Message(

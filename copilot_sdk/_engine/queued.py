@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, Optional
 
 from .._transport.cancel import CancelToken
 from ..errors import AbortedError, CopilotError, TurnTimeoutError
-from ..events import SessionEvent
+from ..events import AssistantMessageData, SessionEvent
 
 logger = logging.getLogger("copilot_sdk.session")
 
@@ -45,12 +45,12 @@ class QueuedTurn:
     """
 
     def __init__(
-        self, prompt: str, *, stream: bool, run: Callable[[QueuedTurn], SessionEvent]
+        self, prompt: str, *, stream: bool, run: Callable[[QueuedTurn], SessionEvent[AssistantMessageData]]
     ) -> None:
         self.prompt = prompt
         self.stream = stream
         self.token = CancelToken()
-        self.future: Future[SessionEvent] = Future()
+        self.future: Future[SessionEvent[AssistantMessageData]] = Future()
         self.sink: Optional[queue.SimpleQueue[Any]] = queue.SimpleQueue() if stream else None
         self._run = run
         self._lock = threading.Lock()
@@ -120,7 +120,9 @@ class QueuedTurn:
             self.sink.put(_END)
 
 
-def _settle(future: Future[SessionEvent], *, result: Any = None, error: Any = None) -> None:
+def _settle(
+    future: Future[SessionEvent[AssistantMessageData]], *, result: Any = None, error: Any = None
+) -> None:
     """Resolve ``future`` unless it is already resolved (e.g. cancelled by its caller)."""
     try:
         if error is not None:
@@ -191,7 +193,7 @@ class EventStream(Iterator[SessionEvent]):
         self.close()
 
     @property
-    def future(self) -> Future[SessionEvent]:
+    def future(self) -> Future[SessionEvent[AssistantMessageData]]:
         """The turn's outcome: the final ``assistant.message`` event."""
         return self._turn.future
 

@@ -15,7 +15,14 @@ from concurrent.futures import Executor
 from typing import Any, Callable, List, Protocol
 
 from ..errors import AbortedError
-from ..events import AbortData, SessionErrorData, SessionEvent, SessionIdleData, new_event
+from ..events import (
+    AbortData,
+    AssistantMessageData,
+    SessionErrorData,
+    SessionEvent,
+    SessionIdleData,
+    new_event,
+)
 from ..providers.base import Provider
 from ..store.base import SessionStore
 from ..types import SessionConfig
@@ -93,7 +100,7 @@ class TurnRunner:
         self._conversation = conversation
         self._emit = emit
 
-    def run(self, turn: QueuedTurn) -> SessionEvent:
+    def run(self, turn: QueuedTurn) -> SessionEvent[AssistantMessageData]:
         """Run ``turn`` to its end on this thread; raise its error if it failed."""
         store = self._runtime.store
         with turn_thread(self.session_id), contextlib.ExitStack() as stack:

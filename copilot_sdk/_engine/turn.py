@@ -80,7 +80,9 @@ class _Phase:
         self.attempts = 1
 
 
-def execute_turn(env: TurnEnv, prompt: str, control: TurnControl, *, stream: bool) -> SessionEvent:
+def execute_turn(
+    env: TurnEnv, prompt: str, control: TurnControl, *, stream: bool
+) -> SessionEvent[AssistantMessageData]:
     """Run one turn; return the final ``assistant.message`` event.
 
     Raises:
@@ -88,11 +90,11 @@ def execute_turn(env: TurnEnv, prompt: str, control: TurnControl, *, stream: boo
         CopilotError: the turn failed (``session.error`` and ``session.idle`` emitted).
     """
     token = control.token
-    pending: List[SessionEvent] = []
+    pending: List[SessionEvent[Any]] = []
     phase = _Phase()
     config = env.config
 
-    def record(event_type: str, data: Any, parent: Optional[SessionEvent] = None) -> SessionEvent:
+    def record(event_type: str, data: Any, parent: Optional[SessionEvent[Any]] = None) -> SessionEvent[Any]:
         event = new_event(event_type, data, parent.id if parent else None)
         if event_type in PERSISTED_TYPES:
             pending.append(event)

@@ -13,7 +13,7 @@ from typing import Any, Callable, ContextManager, List, Mapping, Optional, Proto
 
 import attrs
 
-from ..events import SessionEvent
+from ..events import SessionEvent, UserMessageData
 from ..types import SessionMetadata
 
 SUMMARY_LENGTH = 100
@@ -43,7 +43,7 @@ class SessionRecord:
 def summarize(events: Sequence[SessionEvent]) -> Optional[str]:
     """The first user prompt among ``events``, trimmed to about 100 characters."""
     for event in events:
-        if event.type == "user.message":
+        if isinstance(event.data, UserMessageData):
             text = " ".join(str(event.data.content).split())
             if len(text) > SUMMARY_LENGTH:
                 text = text[: SUMMARY_LENGTH - 1].rstrip() + "…"
