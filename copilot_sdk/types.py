@@ -7,6 +7,7 @@ of ``repr()``. Use :func:`attrs.evolve` to derive a changed copy.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import attrs
@@ -23,7 +24,10 @@ from ._transport.checks import (
     validate_session_id,
 )
 from .tools import PermissionRequestHandler, SessionHooks, Tool
+from .tools.builtins import BUILTIN_NAMES
 from .tools.define import validate_tools
+from .tools.mcp.config import McpServerConfig, parse_mcp_servers
+from .tools.selection import check_tool_names
 
 __all__ = [
     "FrozenDict",
@@ -118,6 +122,25 @@ def _hooks(value: object) -> Optional[SessionHooks]:
     raise TypeError(f"hooks must be a SessionHooks or a mapping, not {type(value).__name__}")
 
 
+def _available(value: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:
+    return check_tool_names("available_tools", value, BUILTIN_NAMES + ("ask_user",))
+
+
+def _excluded(value: Optional[Sequence[str]]) -> Tuple[str, ...]:
+    return check_tool_names("excluded_tools", value, BUILTIN_NAMES + ("ask_user",)) or ()
+
+
+def _working_directory(value: object) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"working_directory must be a str or path, not {type(value).__name__}")
+    path = os.fspath(value)
+    if not isinstance(path, str) or not os.path.isdir(path):
+        raise ValueError(f"working_directory {path!r} is not an existing directory")
+    return os.path.abspath(path)
+
+
 def _check_positive_int_or_none(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
@@ -136,6 +159,16 @@ class SessionConfig:
         session_id: None for a new uuid4, else 1-128 of ``A-Z a-z 0-9 - _ . : @``.
         system_message: a system prompt sent first on every call of this session.
         tools: the tools the model may call (see :func:`copilot_sdk.define_tool`).
+        available_tools: a strict allowlist of the tools offered: custom tools by
+            name (or ``custom:NAME``), built-ins by name, ``builtin:NAME`` or
+            ``builtin:*``, MCP tools as ``<server>-<tool>`` (or ``mcp:...``). None:
+            the custom and MCP tools, no built-ins.
+        excluded_tools: names (as above) never offered.
+        working_directory: where the built-in tools work (default: the current
+            directory); paths outside it need the permission handler's approval.
+        mcp_servers: MCP servers whose tools the session offers, by name:
+            ``{"name": {"type": "stdio", "command": ..., "args": [...]}}`` or
+            ``{"name": {"type": "http", "url": ...}}`` (needs ``copilot_sdk[mcp]``).
         provider: a per-session endpoint, overriding the client's.
         github_token: per-session GitHub credentials (multi-user apps). Never stored.
         streaming: stream from the provider and emit ``assistant.message_delta``.
@@ -149,6 +182,10 @@ class SessionConfig:
     session_id: Optional[str] = attrs.field(default=None, validator=_check_session_id)
     system_message: Optional[str] = attrs.field(default=None, validator=_check_optional_str)
     tools: Tuple[Tool, ...] = attrs.field(factory=tuple, converter=_tools_tuple)
+    available_tools: Optional[Tuple[str, ...]] = attrs.field(default=None, converter=_available)
+    excluded_tools: Tuple[str, ...] = attrs.field(factory=tuple, converter=_excluded)
+    working_directory: Optional[str] = attrs.field(default=None, converter=_working_directory)
+    mcp_servers: Tuple[McpServerConfig, ...] = attrs.field(factory=tuple, converter=parse_mcp_servers)
     provider: Optional[ProviderConfig] = attrs.field(default=None)
     github_token: Optional[str] = attrs.field(default=None, repr=False, validator=_check_secret)
     streaming: bool = attrs.field(default=False)

@@ -27,6 +27,7 @@ logger = logging.getLogger("copilot_sdk.tools")
 __all__ = [
     "apply_prompt_hook",
     "ask_permission",
+    "denied_without_handler",
     "failure",
     "invalid_arguments",
     "invoke_tool",
@@ -178,6 +179,19 @@ def denied(tool_name: str, kind: str, message: Optional[str] = None) -> ToolResu
     text = f"Permission to run tool '{tool_name}' was denied"
     text += f": {message}" if message else "."
     return failure(text, f"permission denied ({kind})", result_type="denied")
+
+
+def denied_without_handler(tool_name: str, ask: Any) -> ToolResult:
+    """The "denied" result for a call that needs a permission handler and has none."""
+    what = {"write": "writing files", "shell": "running commands", "url": "fetching URLs"}.get(
+        ask.kind, "this call"
+    )
+    if ask.outside_working_directory:
+        what = f"using {ask.path} (outside the working directory)"
+    return denied(
+        tool_name, "denied-no-approval-rule-and-could-not-request-from-user",
+        f"{what} needs the user's approval and no permission handler is set",
+    )
 
 
 def ask_permission(handler: Optional[Callable[..., Any]], request: PermissionRequest) -> Optional[ToolResult]:

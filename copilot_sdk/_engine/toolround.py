@@ -39,11 +39,13 @@ from ..events import (
     ToolRequest,
 )
 from ..tools import PermissionRequest, Tool, ToolInvocation, ToolResult
+from ..tools.agent import AgentTool, PermissionAsk, ToolContext, tool_context
 from ..tools.validate import describe_value
 from ..types import SessionConfig
 from .callbacks import (
     ask_permission,
     denied,
+    denied_without_handler,
     failure,
     invalid_arguments,
     invoke_tool,
@@ -58,17 +60,19 @@ logger = logging.getLogger("copilot_sdk.tools")
 __all__ = ["run_tool_round"]
 
 _Outcome = Tuple[ToolResult, Optional[Exception]]
+_CUSTOM = PermissionAsk(kind="custom-tool", default_allowed=True)
 
 
 class _Call:
     """One requested call and what became of it."""
 
-    __slots__ = ("request", "invocation", "tool", "result", "error")
+    __slots__ = ("request", "invocation", "tool", "context", "result", "error")
 
     def __init__(self, request: ToolRequest) -> None:
         self.request = request
         self.tool: Optional[Tool] = None  # set when the call is to run
         self.invocation: Optional[ToolInvocation] = None
+        self.context = ToolContext()
         self.result: Optional[ToolResult] = None
         self.error: Optional[Exception] = None  # an unexpected exception of the handler
 
@@ -98,7 +102,7 @@ def run_tool_round(
     calls: List[_Call] = []
     for request in requests:
         _abort_if(cancel)
-        calls.append(_prepare(request, tools, session_id, config))
+        calls.append(_prepare(request, tools, session_id, config, cancel))
     runnable = [call for call in calls if call.result is None]
     _execute(runnable, session_id, executor, cancel)
     _abort_if(cancel)
@@ -135,7 +139,8 @@ def _abort_if(cancel: CancelToken) -> None:
 
 
 def _prepare(
-    request: ToolRequest, tools: Mapping[str, Tool], session_id: str, config: SessionConfig
+    request: ToolRequest, tools: Mapping[str, Tool], session_id: str, config: SessionConfig,
+    cancel: CancelToken,
 ) -> _Call:
     """Step 1 for one call: either sets ``call.result`` (it will not run) or
     ``call.tool`` and ``call.invocation``."""
@@ -176,17 +181,31 @@ def _prepare(
     if problems:
         call.result = invalid_arguments(name, problems)
         return call
+    try:
+        ask = tool.permission(arguments) if isinstance(tool, AgentTool) else _CUSTOM
+    except Exception as exc:
+        logger.exception("working out the permission tool %r needs failed", name)
+        call.result = failure(f"Tool '{name}' failed: {type(exc).__name__}", f"{type(exc).__name__}: {exc}")
+        return call
     if hook.decision != "allow":
-        refusal = ask_permission(
-            config.on_permission_request,
-            PermissionRequest(
-                kind="custom-tool", session_id=session_id, tool_call_id=request.tool_call_id,
-                tool_name=name, arguments=arguments,
-            ),
-        )
+        if config.on_permission_request is None:
+            refusal = None if ask.default_allowed else denied_without_handler(name, ask)
+        else:
+            refusal = ask_permission(
+                config.on_permission_request,
+                PermissionRequest(
+                    kind=ask.kind, session_id=session_id, tool_call_id=request.tool_call_id,
+                    tool_name=name, arguments=arguments, path=ask.path, command=ask.command,
+                    url=ask.url, server_name=ask.server_name, intention=ask.intention,
+                    outside_working_directory=ask.outside_working_directory,
+                ),
+            )
         if refusal is not None:
             call.result = refusal
             return call
+    # Here the call was approved: by the handler, the pre-tool-use hook, or the
+    # default rules (which never approve a path outside the working directory).
+    call.context = ToolContext(cancel=cancel, approved_outside=ask.outside_working_directory)
     call.tool = tool
     call.invocation = ToolInvocation(
         session_id=session_id, tool_call_id=request.tool_call_id, tool_name=name, arguments=arguments
@@ -194,12 +213,12 @@ def _prepare(
     return call
 
 
-def _run(tool: Tool, invocation: ToolInvocation, inline: bool) -> _Outcome:
+def _run(tool: Tool, invocation: ToolInvocation, context: ToolContext, inline: bool) -> _Outcome:
     """Run one handler; on a pool thread (``inline`` False) the thread is marked
     as working for the session's turn while it runs."""
     began = time.monotonic()
     try:
-        with tool_handler():
+        with tool_handler(), tool_context(context):
             if inline:  # this thread runs the session's turn: it is marked already
                 return invoke_tool(tool, invocation)
             with turn_thread(invocation.session_id):
@@ -215,7 +234,7 @@ def _submit(
 ) -> Optional[Future[_Outcome]]:
     assert call.tool is not None and call.invocation is not None
     try:
-        future = executor().submit(_run, call.tool, call.invocation, False)
+        future = executor().submit(_run, call.tool, call.invocation, call.context, False)
     except RuntimeError:  # the pool is shut down: the caller runs it itself
         return None
     future.add_done_callback(lambda _f: wake.set())
@@ -247,7 +266,7 @@ def _execute(
                 call, future = calls[index], futures[index]
                 if not ran_inline and (future is None or (steal and future.cancel())):
                     assert call.tool is not None and call.invocation is not None
-                    call.result, call.error = _run(call.tool, call.invocation, True)
+                    call.result, call.error = _run(call.tool, call.invocation, call.context, True)
                     ran_inline = True
                 elif future is not None and future.done():
                     _collect(call, future)

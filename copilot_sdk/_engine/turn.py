@@ -44,6 +44,7 @@ from ..tools import SessionHooks, Tool
 from ..types import SessionConfig
 from .callbacks import apply_prompt_hook, notify_error
 from .toolround import run_tool_round
+from .toolset import compose_system_message, session_tools
 
 logger = logging.getLogger("copilot_sdk.turn")
 
@@ -70,6 +71,9 @@ class TurnEnv:
     emit: Callable[[SessionEvent], None]
     commit: Callable[[List[SessionEvent]], None]
     tool_executor: Callable[[], Executor]
+    #: the session's MCP tools by name (starting its servers on first use); gets
+    #: the turn's recorder for server status events.
+    mcp_tools: Callable[[Callable[[str, Any], SessionEvent]], Mapping[str, Tool]] = lambda _record: {}
 
 
 class _Phase:
@@ -110,10 +114,12 @@ def execute_turn(
         start = record("assistant.turn_start", AssistantTurnStartData(turn_id=turn_id), user_event)
         messages: List[Message] = list(env.history)
         messages.append(Message(role="user", content=prompt))
-        tools: Mapping[str, Tool] = {tool.name: tool for tool in config.tools}
+        phase.text = "starting MCP servers" if config.mcp_servers else phase.text
+        tools, sdk_preamble = session_tools(config, env.mcp_tools(_child_recorder(record, start)))
+        system_message = compose_system_message(config.system_message, sdk_preamble)
         specs = tuple(
             ToolSpec(name=t.name, description=t.description, parameters=t.parameters)
-            for t in config.tools
+            for t in tools.values()
         )
         interaction_id = new_id()
         rounds = 0
@@ -123,7 +129,7 @@ def execute_turn(
             message_id = new_id()
             request = ModelRequest(
                 model=config.model,
-                system_message=config.system_message,
+                system_message=system_message,
                 messages=tuple(messages),
                 tools=specs,
                 stream=stream,

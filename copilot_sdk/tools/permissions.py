@@ -14,11 +14,19 @@ class PermissionRequest:
     """What ``on_permission_request`` is asked before a tool runs.
 
     Attributes:
-        kind: "custom-tool" (a tool defined in this client).
+        kind: "custom-tool" (a tool defined in this client), "read", "write",
+            "shell", "url" (the built-in tools) or "mcp" (an MCP server's tool).
         session_id: the session whose turn asked for the call.
         tool_call_id: the model's id for the call.
         tool_name: the tool's name.
         arguments: the arguments the tool would get (after ``on_pre_tool_use``).
+        path: the file or folder at stake (read, write; shell: where it runs).
+        command: the command line (shell).
+        url: the URL (url).
+        server_name: the MCP server (mcp).
+        intention: one line saying what the call would do.
+        outside_working_directory: the path leaves the working directory; the
+            call runs only if the handler approves.
     """
 
     kind: str
@@ -26,6 +34,12 @@ class PermissionRequest:
     tool_call_id: str
     tool_name: str
     arguments: Any
+    path: Optional[str] = None
+    command: Optional[str] = None
+    url: Optional[str] = None
+    server_name: Optional[str] = None
+    intention: Optional[str] = None
+    outside_working_directory: bool = False
 
 
 #: ``handler(request)`` (or ``handler(request, invocation)``, as in the official
