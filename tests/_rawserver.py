@@ -2,8 +2,9 @@
 purpose: a reply written byte for byte by the test, then held open.
 
 Each connection reads one request (headers and a Content-Length body), writes the
-script's bytes, signals ``reached``, then holds the connection open until the client
-closes it or the server is closed (at most ``hold`` seconds).
+script's bytes, signals ``reached``, then closes (``close=True``) or holds the
+connection open until the client closes it or the server is closed (at most ``hold``
+seconds).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ class RawServer:
     the list of open connections is guarded by ``self._lock``.
     """
 
-    def __init__(self, script: bytes, *, hold: float = 15.0) -> None:
+    def __init__(self, script: bytes, *, hold: float = 15.0, close: bool = False) -> None:
         self.script = script
+        self.close_at_once = close  # end the connection (FIN) right after the script
+        self.requests = 0  # guarded by self._lock
         self.hold = hold
         self.reached = threading.Event()
         self._closed = threading.Event()
@@ -61,8 +64,12 @@ class RawServer:
                 if not piece:
                     return
                 body += piece
+            with self._lock:
+                self.requests += 1
             conn.sendall(self.script)
             self.reached.set()
+            if self.close_at_once:
+                return
             conn.settimeout(self.hold)
             while conn.recv(65536):  # until the client closes (or shuts) its side
                 pass

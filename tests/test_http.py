@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import time
+from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
 
 from copilot_sdk import (
     AbortedError,
+    APIConnectionError,
+    APIResponseValidationError,
     APITimeoutError,
     CopilotClient,
+    InternalServerError,
     ProviderConfig,
     TurnTimeoutError,
 )
+from copilot_sdk._transport.response import MAX_BODY_SIZE
+from copilot_sdk.testing import MockFault, MockModelServer, MockReply, MockToolCall
 
 from ._rawserver import RawServer
 
@@ -128,3 +135,123 @@ def test_drain_after_the_last_event_is_bounded_on_replies_that_close_their_conne
     )
     future = session.send_async("hello")
     assert future.result(timeout=10).data.content == "partial"
+
+
+# --- hostile replies: what any parse of server data does with them --------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def _openai(server: MockModelServer) -> ProviderConfig:
+    return ProviderConfig(type="openai", base_url=server.openai_base_url, api_key="test-key")
+
+
+def _anthropic(server: MockModelServer) -> ProviderConfig:
+    return ProviderConfig(type="anthropic", base_url=server.anthropic_base_url, api_key="test-key")
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+@pytest.mark.parametrize("wire", ["openai", "anthropic"])
+def test_deeply_nested_json_in_a_reply_is_a_validation_error(
+    wire: str, streaming: bool, make_client: Callable[..., CopilotClient], server: MockModelServer
+) -> None:
+    provider = _openai(server) if wire == "openai" else _anthropic(server)
+    session = make_client(provider=provider).create_session(model="gpt-5", streaming=streaming)
+    body = f"data: {DEEP}\n\n" if streaming else DEEP
+    server.enqueue(MockFault(status=200, body=body))
+    with pytest.raises(APIResponseValidationError, match="nested too deeply"):
+        session.send("hello")
+    assert len(server.requests) == 1  # not retried
+    assert session.get_messages() == []
+
+
+def test_deeply_nested_json_in_an_error_reply_keeps_its_status_and_is_retried(
+    make_client: Callable[..., CopilotClient], server: MockModelServer
+) -> None:
+    session = make_client(max_retries=2).create_session(model="gpt-5")
+    for _ in range(3):
+        server.enqueue(MockFault(status=503, body=DEEP))
+    with pytest.raises(InternalServerError) as info:
+        session.send("hello")
+    assert info.value.status_code == 503
+    assert len(server.chat_requests) == 3
+
+
+def test_deeply_nested_json_from_list_models_is_a_validation_error(
+    raw: Callable[..., RawServer], make_client: Callable[..., CopilotClient]
+) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+    server = raw(head % len(DEEP) + DEEP.encode(), close=True)
+    with pytest.raises(APIResponseValidationError, match="nested too deeply"):
+        _client(make_client, server).list_models()
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("streaming", [False, True])
+def test_non_finite_numbers_in_tool_arguments_are_a_validation_error(
+    constant: str, streaming: bool, make_client: Callable[..., CopilotClient], server: MockModelServer
+) -> None:
+    session = make_client().create_session(model="gpt-5", streaming=streaming)
+    server.enqueue(MockReply(tool_calls=[MockToolCall(name="lookup", arguments=f'{{"x": {constant}}}')]))
+    with pytest.raises(APIResponseValidationError, match=constant.lstrip("-")):
+        session.send("hello")
+    assert len(server.chat_requests) == 1
+    assert session.get_messages() == []
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_non_finite_numbers_in_anthropic_tool_input_are_a_validation_error(
+    streaming: bool, make_client: Callable[..., CopilotClient], server: MockModelServer
+) -> None:
+    session = make_client(provider=_anthropic(server)).create_session(model="claude", streaming=streaming)
+    server.enqueue(MockReply(tool_calls=[MockToolCall(name="lookup", arguments='{"x": NaN}')]))
+    with pytest.raises(APIResponseValidationError, match="NaN"):
+        session.send("hello")
+    assert session.get_messages() == []
+
+
+def test_a_body_that_inflates_past_the_cap_is_a_validation_error(
+    raw: Callable[..., RawServer], make_client: Callable[..., CopilotClient]
+) -> None:
+    bomb = gzip.compress(b" " * (MAX_BODY_SIZE + 1024 * 1024))  # about 33 KB on the wire
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+    server = raw(head + b"Content-Length: %d\r\n\r\n" % len(bomb) + bomb, close=True)
+    session = _client(make_client, server).create_session(model="gpt-5")
+    with pytest.raises(APIResponseValidationError, match="larger than"):
+        session.send("hello")
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_an_empty_reply_without_length_is_a_connection_error_and_retried(
+    streaming: bool, raw: Callable[..., RawServer], make_client: Callable[..., CopilotClient]
+) -> None:
+    # Headers cut short and a FIN: no Content-Length, not chunked, no body.
+    server = raw(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n", close=True)
+    client = make_client(
+        provider=ProviderConfig(type="openai", base_url=server.base_url), max_retries=2
+    )
+    session = client.create_session(model="gpt-5", streaming=streaming)
+    with pytest.raises(APIConnectionError, match="ended before"):
+        session.send("hello")
+    assert server.requests == 3
+    assert session.get_messages() == []
+
+
+def test_lone_surrogates_in_a_reply_are_stored_as_replacement_characters(
+    make_client: Callable[..., CopilotClient], server: MockModelServer, tmp_path: Path
+) -> None:
+    client = make_client(store=tmp_path / "sessions.db")
+    session = client.create_session(model="gpt-5", session_id="surrogates")
+    body = json.dumps(
+        {"id": "x", "object": "chat.completion", "model": "gpt-5", "created": 0,
+         "choices": [{"index": 0, "finish_reason": "stop",
+                      "message": {"role": "assistant", "content": "a\ud800b\udfffc"}}]}
+    )
+    assert "\\ud800" in body
+    server.enqueue(MockFault(status=200, body=body))
+    assert session.send("hello").data.content == "a\ufffdb\ufffdc"
+    session.destroy()
+    resumed = client.resume_session("surrogates")
+    kinds = ("user.message", "assistant.message")
+    texts = [e.data.content for e in resumed.get_messages() if e.type in kinds]
+    assert texts == ["hello", "a\ufffdb\ufffdc"]

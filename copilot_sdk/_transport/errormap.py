@@ -6,7 +6,6 @@ Thread-safe: pure functions and a stateless context manager.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Optional
 
 import requests
@@ -15,13 +14,17 @@ from urllib3.exceptions import ReadTimeoutError
 from ..errors import (
     AbortedError,
     APIConnectionError,
+    APIResponseValidationError,
     APITimeoutError,
     ConfigurationError,
 )
 from .cancel import CancelToken
 from .redact import redact
+from .wirejson import loads
 
 __all__ = ["error_excerpt", "strip_query", "translate"]
+
+_EXCERPT_READ = 64 * 1024
 
 
 class translate:
@@ -74,14 +77,17 @@ def _is_urllib3_error(exc: BaseException) -> bool:
 
 
 def error_excerpt(response: requests.Response) -> str:
-    """The error message of an error reply (OpenAI/Anthropic/GitHub shapes), else its text."""
+    """The error message of an error reply (OpenAI/Anthropic/GitHub shapes), else its
+    text; at most the first 64 KiB of the body are read. Never raises for the body's
+    sake: the status is what matters."""
     try:
-        text = response.text
-    except Exception:  # an undecodable body must not hide the status
+        body = response.raw.read(_EXCERPT_READ, decode_content=True) or b""
+        text = body.decode(response.encoding or "utf-8", errors="replace")
+    except Exception:  # an undecodable or broken body must not hide the status
         return ""
     try:
-        parsed = json.loads(text)
-    except ValueError:
+        parsed = loads(text, what="the error reply")
+    except APIResponseValidationError:  # not JSON, too deep, cut at 64 KiB
         return redact(text[:500])
     error = parsed.get("error", parsed) if isinstance(parsed, dict) else None
     message = error.get("message") if isinstance(error, dict) else error

@@ -5,18 +5,22 @@ chunk.
 
 from __future__ import annotations
 
-import json
-from typing import Any, Callable, Iterator, Mapping, Optional
+from typing import Any, Callable, Iterator, List, Mapping, Optional
 
 import requests
 from urllib3.connection import HTTPConnection
 
-from ..errors import APIResponseValidationError
+from ..errors import APIConnectionError, APIResponseValidationError
 from .cancel import CancelToken
-from .errormap import translate
+from .errormap import strip_query, translate
 from .sockets import live_socket
+from .wirejson import loads
 
-__all__ = ["HTTPResponse"]
+__all__ = ["MAX_BODY_SIZE", "HTTPResponse"]
+
+#: The largest non-streamed body read, in bytes once decompressed (a small gzip
+#: body may inflate a thousandfold).
+MAX_BODY_SIZE = 32 * 1024 * 1024
 
 
 class HTTPResponse:
@@ -43,22 +47,37 @@ class HTTPResponse:
         self.url = response.url
 
     def json(self) -> Any:
-        """The body as JSON; APIResponseValidationError if it is not JSON."""
+        """The body as JSON.
+
+        Raises:
+            APIResponseValidationError: not JSON, or larger than MAX_BODY_SIZE.
+            APIConnectionError: an empty body the reply gave no length for (the
+                connection ended before the reply did; retried).
+        """
         try:
             body = self._read_all()
         finally:
             self.close()
-        try:
-            return json.loads(body)
-        except ValueError as exc:
-            raise APIResponseValidationError(
-                f"the reply from {self.url} is not JSON: {body[:200]!r}", url=self.url
-            ) from exc
+        if not body:
+            self._check_not_cut()
+        return loads(body, what=f"the reply from {strip_query(self.url)}", url=strip_query(self.url))
+
+    def _check_not_cut(self) -> None:
+        """An empty body is only a whole reply if the reply said how long it is."""
+        raw = self._response.raw
+        if "content-length" not in self.headers and not raw.chunked and self.status_code not in (204, 205):
+            url = strip_query(self.url)
+            raise APIConnectionError(
+                f"the reply from {url} ended before its body (no Content-Length, not chunked, "
+                "nothing sent): the connection was cut",
+                url=url,
+            )
 
     def iter_bytes(self) -> Iterator[bytes]:
         """The body as it arrives, chunk by chunk, to its real end (so the connection
         goes back to the pool). Errors become APIConnectionError/APITimeoutError."""
         raw = self._response.raw
+        empty = True
         try:
             if raw.chunked and raw.supports_chunked_reads():
                 chunks = raw.stream(None, decode_content=True)
@@ -68,6 +87,7 @@ class HTTPResponse:
                     if chunk is None:
                         return
                     if chunk:
+                        empty = False
                         self._start_idle_clock()
                         yield chunk
             else:
@@ -75,7 +95,10 @@ class HTTPResponse:
                     with translate(self.url, self._cancel):
                         chunk = raw.read1(65536, decode_content=True)
                     if not chunk:
+                        if empty:
+                            self._check_not_cut()
                         return
+                    empty = False
                     self._start_idle_clock()
                     yield chunk
         finally:
@@ -103,8 +126,18 @@ class HTTPResponse:
             self._idle_timeout = None
 
     def _read_all(self) -> bytes:
+        parts: List[bytes] = []
+        size = 0
         with translate(self.url, self._cancel):
-            return self._response.content
+            for piece in self._response.raw.stream(65536, decode_content=True):
+                size += len(piece)
+                if size > MAX_BODY_SIZE:
+                    url = strip_query(self.url)
+                    raise APIResponseValidationError(
+                        f"the reply from {url} is larger than {MAX_BODY_SIZE} bytes", url=url
+                    )
+                parts.append(piece)
+        return b"".join(parts)
 
     def close(self) -> None:
         try:

@@ -13,6 +13,7 @@ import json
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .._transport.sse import ServerSentEvent
+from .._transport.wirejson import loads
 from ..errors import APIResponseValidationError, APIStatusError, status_error
 from ..events import ToolRequest
 from ..types import ModelInfo
@@ -319,10 +320,8 @@ class StreamAccumulator:
             elif slot["type"] == "tool_use":
                 arguments: Any = slot["input"]
                 if slot["json"].strip():
-                    try:
-                        arguments = json.loads(slot["json"])
-                    except ValueError:
-                        arguments = slot["json"]  # the tool layer reports bad arguments
+                    # Not JSON: the raw text; the tool layer reports bad arguments.
+                    arguments = loads(slot["json"], what="a tool call's input", default=slot["json"])
                 calls.append(_tool_request(slot, arguments))
         return ModelResponse(
             content="".join(texts),

@@ -11,7 +11,6 @@ format's accumulator plugs into.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any, Callable, List, Optional, Protocol, Tuple
@@ -22,6 +21,7 @@ from .._transport.cancel import CancelToken
 from .._transport.response import HTTPResponse
 from .._transport.retry import RetryPolicy, call_with_retry
 from .._transport.sse import ServerSentEvent, iter_sse
+from .._transport.wirejson import loads
 from ..errors import APIConnectionError, APIResponseValidationError
 from ..events import ToolRequest
 from ..types import ModelInfo
@@ -174,12 +174,7 @@ class StreamFolder(Protocol):
 
 def event_json(event: ServerSentEvent, url: str) -> Any:
     """The JSON an SSE event carries, or APIResponseValidationError."""
-    try:
-        return json.loads(event.data)
-    except ValueError as exc:
-        raise APIResponseValidationError(
-            f"a stream event from {url} is not JSON: {event.data[:200]!r}", url=url
-        ) from exc
+    return loads(event.data, what=f"a stream event from {url}", url=url)
 
 
 def read_stream(

@@ -11,6 +11,7 @@ import json
 from typing import Any, Dict, List, Mapping, Optional
 
 from .._transport.sse import ServerSentEvent
+from .._transport.wirejson import loads, scrub_surrogates
 from ..errors import APIResponseValidationError
 from ..events import ToolRequest
 from .base import Message, ModelRequest, ModelResponse, event_json
@@ -45,15 +46,14 @@ def dump_arguments(arguments: Any) -> str:
 
 
 def parse_arguments(raw: Any) -> Any:
-    """Arguments from the wire: the parsed object, or the raw string if not JSON."""
+    """Arguments from the wire: the parsed object, or the raw string if not JSON (the
+    tool layer tells the model); APIResponseValidationError for NaN/Infinity or JSON
+    nested too deeply."""
     if not isinstance(raw, str):
         return raw
     if not raw.strip():
         return {}
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
+    return loads(raw, what="a tool call's arguments", default=scrub_surrogates(raw))
 
 
 def request_body(
