@@ -264,6 +264,13 @@ def _check_prompt(inst: object, attr: attrs.Attribute[Any], value: object) -> No
         raise TypeError(f"prompt must be a str, not {type(value).__name__}")
     if not value.strip():
         raise ValueError("prompt must not be empty")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"prompt contains a lone surrogate ({value[exc.start]!a} at index {exc.start}), "
+            "which cannot be sent or stored; decode the text with errors='replace'"
+        ) from None
 
 
 @attrs.frozen(kw_only=True)

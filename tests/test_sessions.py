@@ -208,6 +208,19 @@ def test_dropped_connection_is_retried(client: CopilotClient, server: MockModelS
     assert len(server.chat_requests) == 2
 
 
+def test_a_prompt_with_a_lone_surrogate_is_refused_before_anything_is_sent(
+    client: CopilotClient, server: MockModelServer
+) -> None:
+    session = client.create_session(model="gpt-5")
+    for send in (session.send, session.send_async, session.stream):
+        with pytest.raises(ValueError, match="prompt contains a lone surrogate"):
+            send("caf\udce9")
+    with pytest.raises(ValueError, match="prompt contains a lone surrogate"):
+        MessageOptions(prompt="\ud800")
+    assert server.chat_requests == [] and session.get_messages() == []
+    assert "hello" in session.send("hello").data.content
+
+
 def test_bad_input_is_refused_clearly(client: CopilotClient) -> None:
     session = client.create_session(model="gpt-5", session_id="taken")
     with pytest.raises(ValueError, match="prompt must not be empty"):

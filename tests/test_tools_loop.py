@@ -546,3 +546,25 @@ def test_streamed_tool_calls_give_the_same_arguments(server: MockModelServer, cl
     assert server.chat_requests[2].body.get("stream") is True
     assert seen[0:2] == seen[2:4]
     assert seen[0] == (Address(city="Zürich", zip_code="8001"), ["fragile", "„quoted\""], 3)
+
+
+@define_tool
+def broken_text(kind: str) -> Any:
+    """Return text with a lone surrogate (a bad decode with surrogateescape)."""
+    text = b"caf\xe9".decode("utf-8", errors="surrogateescape")
+    return text if kind == "str" else {"text": text}
+
+
+@pytest.mark.parametrize("kind", ["str", "json"])
+def test_a_tool_result_with_lone_surrogates_is_sent_and_stored_as_replacement_characters(
+    kind: str, server: MockModelServer, make_client: MakeClient, tmp_path: Any
+) -> None:
+    client = make_client(store=tmp_path / "sessions.db")
+    session = client.create_session(model="gpt-5", tools=[broken_text], session_id="tool-text")
+    server.enqueue(MockReply(tool_calls=[call("broken_text", {"kind": kind})]), MockReply(content="ok"))
+    assert session.send("go").data.content == "ok"
+    sent = tool_messages(server.chat_requests[1].body)[0]["content"]
+    assert "caf\ufffd" in sent
+    session.destroy()
+    stored = completes(client.resume_session("tool-text").get_messages())
+    assert "caf\ufffd" in stored[0].result

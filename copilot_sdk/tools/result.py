@@ -7,6 +7,7 @@ import datetime as _dt
 import enum
 import json
 import pathlib
+import re
 from typing import Any, Optional
 
 import attrs
@@ -33,6 +34,19 @@ class ToolInvocation:
     arguments: Any
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _safe_text(value: Any) -> Any:
+    """A str with its lone surrogates (not encodable, so not storable) as U+FFFD."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return _SURROGATE.sub("\ufffd", value)
+    return value
+
+
 def _check_result_type(_inst: object, _attr: object, value: Any) -> None:
     if value not in RESULT_TYPES:
         raise ValueError(f"result_type must be one of {', '.join(RESULT_TYPES)}; got {value!r}")
@@ -43,15 +57,18 @@ class ToolResult:
     """What a tool call returns to the model.
 
     Attributes:
-        text_result_for_llm: the text the model receives.
+        text_result_for_llm: the text the model receives (lone surrogates, which
+            no store or request can carry, become U+FFFD).
         result_type: "success", "failure", "denied" or "rejected".
         error: a developer-facing detail (in ``tool.execution_complete``, never
             sent to the model).
     """
 
-    text_result_for_llm: str = attrs.field(validator=attrs.validators.instance_of(str))
+    text_result_for_llm: str = attrs.field(
+        converter=_safe_text, validator=attrs.validators.instance_of(str)
+    )
     result_type: str = attrs.field(default="success", kw_only=True, validator=_check_result_type)
-    error: Optional[str] = attrs.field(default=None, kw_only=True)
+    error: Optional[str] = attrs.field(default=None, kw_only=True, converter=_safe_text)
 
     @property
     def success(self) -> bool:
