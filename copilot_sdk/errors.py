@@ -19,6 +19,7 @@ Every SDK-side failure that escapes the public API is a :class:`CopilotError`::
     ├── SessionClosedError            the session was destroyed or deleted
     ├── AbortedError                  the turn was aborted
     ├── TurnTimeoutError              send_and_wait ran out of time (also a TimeoutError)
+    ├── ContextWindowExceededError    a request would not fit the model's context window
     └── ConfigurationError            missing or contradictory configuration
 
 :class:`ToolError` is not part of that tree: tool code raises it to send a message
@@ -42,6 +43,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
+    "ContextWindowExceededError",
     "CopilotError",
     "InternalServerError",
     "NotFoundError",
@@ -162,6 +164,26 @@ class AbortedError(CopilotError):
 
 class TurnTimeoutError(CopilotError, TimeoutError):
     """Raised by send_and_wait when its timeout expired; the turn was aborted."""
+
+
+class ContextWindowExceededError(CopilotError):
+    """Raised before a request is sent when its estimated size exceeds the model's
+    context window (compaction is off, or could not make it fit). Nothing is sent
+    and nothing of the turn is committed.
+
+    Attributes:
+        session_id: the session whose request it was.
+        estimated_tokens: the estimated prompt size, in tokens.
+        max_prompt_tokens: the limit it exceeds.
+    """
+
+    def __init__(
+        self, message: str, *, session_id: str, estimated_tokens: int, max_prompt_tokens: int
+    ) -> None:
+        super().__init__(message)
+        self.session_id = session_id
+        self.estimated_tokens = estimated_tokens
+        self.max_prompt_tokens = max_prompt_tokens
 
 
 class ConfigurationError(CopilotError):

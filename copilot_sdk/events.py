@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, Iterable, Mapping, Optional, Tup
 
 import attrs
 
+from ._engine.summary import SessionCompactionCompleteData, SessionCompactionStartData, SessionTruncationData
 from .tools.interaction import (
     PermissionCompletedData,
     PermissionRequestedData,
@@ -37,10 +38,13 @@ __all__ = [
     "AssistantUsageData",
     "EventData",
     "PERSISTED_TYPES",
+    "SessionCompactionCompleteData",
+    "SessionCompactionStartData",
     "SessionErrorData",
     "SessionEvent",
     "SessionEventType",
     "SessionIdleData",
+    "SessionTruncationData",
     "SessionModelChangeData",
     "SessionResumeData",
     "SessionStartData",
@@ -73,6 +77,7 @@ class SessionEventType(str, enum.Enum):
     SESSION_MODEL_CHANGE = "session.model_change"
     SESSION_COMPACTION_START = "session.compaction_start"
     SESSION_COMPACTION_COMPLETE = "session.compaction_complete"
+    SESSION_TRUNCATION = "session.truncation"
     USER_MESSAGE = "user.message"
     ASSISTANT_TURN_START = "assistant.turn_start"
     ASSISTANT_TURN_RETRY = "assistant.turn_retry"
@@ -134,15 +139,11 @@ class AssistantMessageDeltaData:
     message_id: str
 
 
-def _requests_tuple(value: Iterable[ToolRequest]) -> Tuple[ToolRequest, ...]:
-    return tuple(value)
-
-
 @attrs.frozen(kw_only=True)
 class AssistantMessageData:
     content: str
     message_id: str
-    tool_requests: Tuple[ToolRequest, ...] = attrs.field(factory=tuple, converter=_requests_tuple)
+    tool_requests: Tuple[ToolRequest, ...] = attrs.field(factory=tuple, converter=tuple)
     model: Optional[str] = None
 
 
@@ -253,6 +254,7 @@ EventData = Union[
     PermissionCompletedData,
     UserInputRequestedData,
     UserInputCompletedData,
+    SessionCompactionStartData, SessionCompactionCompleteData, SessionTruncationData,
 ]
 
 _DATA_CLASSES: Mapping[str, type] = {
@@ -275,13 +277,16 @@ _DATA_CLASSES: Mapping[str, type] = {
     "permission.completed": PermissionCompletedData,
     "user_input.requested": UserInputRequestedData,
     "user_input.completed": UserInputCompletedData,
+    "session.compaction_start": SessionCompactionStartData, "session.truncation": SessionTruncationData,
+    "session.compaction_complete": SessionCompactionCompleteData,
 }
 
-#: Event types written to a session's log when a turn commits. The others
-#: (deltas, retries, errors, idle, abort) are live-only.
+#: Event types written to a session's log when a turn, compaction or truncation
+#: commits. The others (deltas, retries, errors, idle, abort) are live-only.
 PERSISTED_TYPES = frozenset({
     "user.message", "assistant.turn_start", "assistant.message", "assistant.usage",
     "tool.execution_start", "tool.execution_complete", "assistant.turn_end",
+    "session.compaction_start", "session.compaction_complete", "session.truncation",
 })
 
 DataT = TypeVar("DataT", covariant=True, default=EventData)  # frozen: read-only data

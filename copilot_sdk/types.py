@@ -31,6 +31,7 @@ from .tools.selection import check_tool_names
 
 __all__ = [
     "FrozenDict",
+    "InfiniteSessions",
     "MessageOptions",
     "ModelInfo",
     "PROVIDER_TYPES",
@@ -150,6 +151,74 @@ def _check_positive_int_or_none(inst: object, attr: attrs.Attribute[Any], value:
         raise ValueError(f"{attr.name} must be >= 1, got {value}")
 
 
+def _check_fraction(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"infinite_sessions: {attr.name} must be a number, not {type(value).__name__}")
+    if not 0 < value <= 1:
+        raise ValueError(f"infinite_sessions: {attr.name} must be in (0, 1], got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class InfiniteSessions:
+    """How a session keeps under its model's context window (``infinite_sessions``).
+
+    Attributes:
+        enabled: compact automatically (default True). When False, a request that
+            would not fit the window fails with ContextWindowExceededError.
+        background_compaction_threshold: share of the window (0-1] past which a
+            compaction is queued after the turn (default 0.80).
+        buffer_exhaustion_threshold: share of the window past which the next turn
+            compacts first, before its request (default 0.95).
+    """
+
+    enabled: bool = attrs.field(default=True)
+    background_compaction_threshold: float = attrs.field(default=0.80, validator=_check_fraction)
+    buffer_exhaustion_threshold: float = attrs.field(default=0.95, validator=_check_fraction)
+
+    @enabled.validator
+    def _check_enabled(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"infinite_sessions: enabled must be a bool, not {type(value).__name__}")
+
+    def __attrs_post_init__(self) -> None:
+        if self.background_compaction_threshold > self.buffer_exhaustion_threshold:
+            raise ValueError(
+                "infinite_sessions: background_compaction_threshold "
+                f"({self.background_compaction_threshold}) must not exceed "
+                f"buffer_exhaustion_threshold ({self.buffer_exhaustion_threshold})"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The official dict form (``{"enabled", "background_compaction_threshold", ...}``)."""
+        return {
+            "enabled": self.enabled,
+            "background_compaction_threshold": self.background_compaction_threshold,
+            "buffer_exhaustion_threshold": self.buffer_exhaustion_threshold,
+        }
+
+
+def _infinite_sessions(value: object) -> InfiniteSessions:
+    """``infinite_sessions``: None/True (on, defaults), False (off), an InfiniteSessions,
+    or the official dict with ``enabled`` and the two thresholds."""
+    if value is None or value is True:
+        return InfiniteSessions()
+    if value is False:
+        return InfiniteSessions(enabled=False)
+    if isinstance(value, InfiniteSessions):
+        return value
+    if isinstance(value, Mapping):
+        known = {f.name for f in attrs.fields(InfiniteSessions)}
+        unknown = sorted(str(k) for k in set(value) - known)
+        if unknown:
+            raise TypeError(
+                f"infinite_sessions: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return InfiniteSessions(**value)
+    raise TypeError(
+        f"infinite_sessions must be a bool, a mapping or InfiniteSessions, not {type(value).__name__}"
+    )
+
+
 @attrs.frozen(kw_only=True)
 class SessionConfig:
     """Everything that defines a session. Pass to ``CopilotClient.create_session``.
@@ -175,6 +244,11 @@ class SessionConfig:
         on_permission_request: decides whether a tool call may run.
         hooks: callbacks around prompts, tool calls and errors.
         max_tool_rounds: model calls answered with tool requests before giving up.
+        infinite_sessions: automatic compaction near the context window (on by
+            default; ``False`` or ``{"enabled": False}`` turns it off; see
+            :class:`InfiniteSessions` for the thresholds).
+        max_prompt_tokens: the model's context window in tokens, when the models
+            list does not say (or to use less of it).
         temperature, max_output_tokens, reasoning_effort: model parameters.
     """
 
@@ -192,6 +266,12 @@ class SessionConfig:
     on_permission_request: Optional[PermissionRequestHandler] = attrs.field(default=None)
     hooks: Optional[SessionHooks] = attrs.field(default=None, converter=_hooks)
     max_tool_rounds: int = attrs.field(default=25, validator=_check_positive_int_or_none)
+    infinite_sessions: InfiniteSessions = attrs.field(
+        factory=InfiniteSessions, converter=_infinite_sessions
+    )
+    max_prompt_tokens: Optional[int] = attrs.field(
+        default=None, validator=_check_positive_int_or_none
+    )
     temperature: Optional[float] = attrs.field(default=None)
     max_output_tokens: Optional[int] = attrs.field(
         default=None, validator=_check_positive_int_or_none
@@ -237,6 +317,8 @@ class SessionConfig:
             "provider": self.provider.to_public_dict() if self.provider else None,
             "streaming": self.streaming,
             "max_tool_rounds": self.max_tool_rounds,
+            "infinite_sessions": self.infinite_sessions.to_dict(),
+            "max_prompt_tokens": self.max_prompt_tokens,
             "temperature": self.temperature,
             "max_output_tokens": self.max_output_tokens,
             "reasoning_effort": self.reasoning_effort,
@@ -253,6 +335,8 @@ class SessionConfig:
             provider=ProviderConfig(**provider) if provider else None,
             streaming=bool(data.get("streaming", False)),
             max_tool_rounds=int(data.get("max_tool_rounds") or 25),
+            infinite_sessions=data.get("infinite_sessions"),
+            max_prompt_tokens=data.get("max_prompt_tokens"),
             temperature=data.get("temperature"),
             max_output_tokens=data.get("max_output_tokens"),
             reasoning_effort=data.get("reasoning_effort"),

@@ -88,6 +88,14 @@ class MockModelServer:
         chunk_delay: Seconds between streamed chunks.
         host: The interface to listen on.
         port: The port; 0 picks a free one.
+        max_prompt_tokens: Enforce a context window: a model call whose prompt
+            counts more tokens (about one per four characters of its messages,
+            system prompt and tools as JSON; the count the usage reports) is
+            refused with the real APIs' 400 (OpenAI's ``context_length_exceeded``
+            error, Anthropic's "prompt is too long"). The models lists report this
+            limit (``capabilities.limits.max_prompt_tokens``, Anthropic's
+            ``max_input_tokens``); without it they report 128000 and nothing is
+            enforced.
 
     Raises:
         ValueError: If a number is out of range.
@@ -101,13 +109,24 @@ class MockModelServer:
         chunk_delay: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        max_prompt_tokens: int | None = None,
     ) -> None:
         if latency < 0 or chunk_delay < 0:
             raise ValueError("latency and chunk_delay must be >= 0")
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size!r}")
+        limit = max_prompt_tokens
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise ValueError(f"max_prompt_tokens must be an int >= 1, got {max_prompt_tokens!r}")
         self._address = (host, port)
-        self._state = ServerState(Settings(latency=latency, chunk_size=chunk_size, chunk_delay=chunk_delay))
+        self._state = ServerState(
+            Settings(
+                latency=latency,
+                chunk_size=chunk_size,
+                chunk_delay=chunk_delay,
+                max_prompt_tokens=max_prompt_tokens,
+            )
+        )
         self._lock = threading.Lock()
         self._lifecycle = "new"  # guarded by self._lock
         self._httpd: MockHTTPServer | None = None  # guarded by self._lock

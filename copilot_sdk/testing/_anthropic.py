@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ._limits import DEFAULT_MAX_PROMPT_TOKENS, anthropic_prompt_tokens, anthropic_too_long
 from ._openai import MODELS, echo_text, handle_models
 from ._server import Exchange, Route, path_endswith, pieces, send_fault
 from ._types import MockFault, MockReply, MockToolCall
@@ -97,6 +98,11 @@ def handle_messages(exchange: Exchange) -> None:
         return
     body = exchange.request.body
     model = body.get("model") if isinstance(body.get("model"), str) else _DEFAULT_MODEL
+    prompt_tokens = anthropic_prompt_tokens(body)
+    limit = exchange.state.settings.max_prompt_tokens
+    if limit is not None and prompt_tokens > limit:
+        exchange.send_json(400, anthropic_too_long(limit, prompt_tokens))
+        return
     item = exchange.state.script.pop(body)
     if isinstance(item, MockFault):
         if item.status and item.body is None and not (item.drop or item.malformed or item.wrong_shape):
@@ -115,9 +121,8 @@ def handle_messages(exchange: Exchange) -> None:
         (call.id or f"toolu_{exchange.state.next_id('toolu')}", call.name, *_tool_input(call))
         for call in reply.tool_calls
     ]
-    prompt_chars = len(json.dumps(body["messages"])) + len(str(body.get("system") or ""))
     usage = {
-        "input_tokens": reply.prompt_tokens if reply.prompt_tokens is not None else prompt_chars // 4 + 1,
+        "input_tokens": reply.prompt_tokens if reply.prompt_tokens is not None else prompt_tokens,
         "output_tokens": reply.completion_tokens
         if reply.completion_tokens is not None
         else (len(reply.content) + sum(len(c[3]) for c in calls)) // 4 + 1,
@@ -211,8 +216,16 @@ def handle_models_anthropic(exchange: Exchange) -> None:
     if exchange.request.get_header("anthropic-version") is None:
         handle_models(exchange)
         return
+    limit = exchange.state.settings.max_prompt_tokens or DEFAULT_MAX_PROMPT_TOKENS
     data = [
-        {"type": "model", "id": model_id, "display_name": name, "created_at": "2025-01-01T00:00:00Z"}
+        {
+            "type": "model",
+            "id": model_id,
+            "display_name": name,
+            "created_at": "2025-01-01T00:00:00Z",
+            "max_input_tokens": limit,
+            "max_tokens": 16384,
+        }
         for model_id, name, _vendor in MODELS
     ]
     exchange.send_json(

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from ._limits import DEFAULT_MAX_PROMPT_TOKENS, openai_prompt_tokens, openai_too_long
 from ._server import Exchange, Route, error_body, path_endswith, pieces, send_fault
 from ._types import MockFault, MockReply, MockToolCall
 
@@ -93,13 +94,9 @@ def _tool_calls_out(exchange: Exchange, calls: Sequence[MockToolCall]) -> list[_
 
 
 def _usage(
-    messages: Sequence[Any], reply: MockReply, content: str, calls: Sequence[_ToolCallOut]
+    prompt_tokens: int, reply: MockReply, content: str, calls: Sequence[_ToolCallOut]
 ) -> dict[str, int]:
-    if reply.prompt_tokens is not None:
-        prompt = reply.prompt_tokens
-    else:
-        prompt_text = "".join(_text(m.get("content")) or "" for m in messages if isinstance(m, dict))
-        prompt = len(prompt_text) // 4 + 1
+    prompt = reply.prompt_tokens if reply.prompt_tokens is not None else prompt_tokens
     if reply.completion_tokens is not None:
         completion = reply.completion_tokens
     else:
@@ -118,6 +115,11 @@ def handle_chat_completions(exchange: Exchange) -> None:
         exchange.send_json(400, error_body(400, "'messages' is required and must be an array"))
         return
     model = _request_model(exchange)
+    prompt_tokens = openai_prompt_tokens(body)
+    limit = exchange.state.settings.max_prompt_tokens
+    if limit is not None and prompt_tokens > limit:
+        exchange.send_json(400, openai_too_long(limit, prompt_tokens))
+        return
     item = exchange.state.script.pop(body)
     if isinstance(item, MockFault):
         send_fault(exchange, item)
@@ -133,7 +135,7 @@ def handle_chat_completions(exchange: Exchange) -> None:
         "created": int(time.time()),
         "model": reply.model or model,
     }
-    usage = _usage(body["messages"], reply, reply.content, calls)
+    usage = _usage(prompt_tokens, reply, reply.content, calls)
     if body.get("stream") is True:
         options = body.get("stream_options")
         include_usage = isinstance(options, dict) and options.get("include_usage") is True
@@ -209,7 +211,9 @@ def _stream(
 
 
 def handle_models(exchange: Exchange) -> None:
-    """Answer ``GET .../models`` with a fixed list of models."""
+    """Answer ``GET .../models`` with a fixed list of models (their prompt limit is
+    the server's ``max_prompt_tokens`` when it enforces one)."""
+    limit = exchange.state.settings.max_prompt_tokens or DEFAULT_MAX_PROMPT_TOKENS
     data = [
         {
             "id": model_id,
@@ -219,7 +223,7 @@ def handle_models(exchange: Exchange) -> None:
             "name": name,
             "vendor": vendor,
             "capabilities": {
-                "limits": {"max_prompt_tokens": 128000, "max_output_tokens": 16384},
+                "limits": {"max_prompt_tokens": limit, "max_output_tokens": 16384},
                 "supports": {"tool_calls": True, "streaming": True},
             },
         }

@@ -89,6 +89,7 @@ class Settings:
     latency: float = 0.0
     chunk_size: int = 8
     chunk_delay: float = 0.0
+    max_prompt_tokens: int | None = None
 
 
 class ServerState:

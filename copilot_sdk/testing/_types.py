@@ -106,7 +106,8 @@ class MockReply:
         tool_calls: Tool calls to return (``finish_reason`` is then ``"tool_calls"``).
         latency: Seconds to wait before answering; overrides the server's latency.
         model: The model to report; by default the request's model.
-        prompt_tokens: Usage to report; by default ``len(prompt text) // 4 + 1``.
+        prompt_tokens: Usage to report; by default the server's count of the
+            request (about a quarter of its characters; see ``max_prompt_tokens``).
         completion_tokens: Usage to report; by default ``len(reply text) // 4 + 1``.
         chunk_size: Streaming: characters per delta chunk (overrides the server's).
         chunk_delay: Streaming: seconds between chunks (overrides the server's).
