@@ -12,6 +12,7 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import attrs
 
+from ._engine.infinite import InfiniteSessions, infinite_sessions
 from ._transport.checks import (
     FrozenDict,
     _check_base_url,
@@ -151,74 +152,6 @@ def _check_positive_int_or_none(inst: object, attr: attrs.Attribute[Any], value:
         raise ValueError(f"{attr.name} must be >= 1, got {value}")
 
 
-def _check_fraction(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"infinite_sessions: {attr.name} must be a number, not {type(value).__name__}")
-    if not 0 < value <= 1:
-        raise ValueError(f"infinite_sessions: {attr.name} must be in (0, 1], got {value!r}")
-
-
-@attrs.frozen(kw_only=True)
-class InfiniteSessions:
-    """How a session keeps under its model's context window (``infinite_sessions``).
-
-    Attributes:
-        enabled: compact automatically (default True). When False, a request that
-            would not fit the window fails with ContextWindowExceededError.
-        background_compaction_threshold: share of the window (0-1] past which a
-            compaction is queued after the turn (default 0.80).
-        buffer_exhaustion_threshold: share of the window past which the next turn
-            compacts first, before its request (default 0.95).
-    """
-
-    enabled: bool = attrs.field(default=True)
-    background_compaction_threshold: float = attrs.field(default=0.80, validator=_check_fraction)
-    buffer_exhaustion_threshold: float = attrs.field(default=0.95, validator=_check_fraction)
-
-    @enabled.validator
-    def _check_enabled(self, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, bool):
-            raise TypeError(f"infinite_sessions: enabled must be a bool, not {type(value).__name__}")
-
-    def __attrs_post_init__(self) -> None:
-        if self.background_compaction_threshold > self.buffer_exhaustion_threshold:
-            raise ValueError(
-                "infinite_sessions: background_compaction_threshold "
-                f"({self.background_compaction_threshold}) must not exceed "
-                f"buffer_exhaustion_threshold ({self.buffer_exhaustion_threshold})"
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The official dict form (``{"enabled", "background_compaction_threshold", ...}``)."""
-        return {
-            "enabled": self.enabled,
-            "background_compaction_threshold": self.background_compaction_threshold,
-            "buffer_exhaustion_threshold": self.buffer_exhaustion_threshold,
-        }
-
-
-def _infinite_sessions(value: object) -> InfiniteSessions:
-    """``infinite_sessions``: None/True (on, defaults), False (off), an InfiniteSessions,
-    or the official dict with ``enabled`` and the two thresholds."""
-    if value is None or value is True:
-        return InfiniteSessions()
-    if value is False:
-        return InfiniteSessions(enabled=False)
-    if isinstance(value, InfiniteSessions):
-        return value
-    if isinstance(value, Mapping):
-        known = {f.name for f in attrs.fields(InfiniteSessions)}
-        unknown = sorted(str(k) for k in set(value) - known)
-        if unknown:
-            raise TypeError(
-                f"infinite_sessions: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-            )
-        return InfiniteSessions(**value)
-    raise TypeError(
-        f"infinite_sessions must be a bool, a mapping or InfiniteSessions, not {type(value).__name__}"
-    )
-
-
 @attrs.frozen(kw_only=True)
 class SessionConfig:
     """Everything that defines a session. Pass to ``CopilotClient.create_session``.
@@ -267,7 +200,7 @@ class SessionConfig:
     hooks: Optional[SessionHooks] = attrs.field(default=None, converter=_hooks)
     max_tool_rounds: int = attrs.field(default=25, validator=_check_positive_int_or_none)
     infinite_sessions: InfiniteSessions = attrs.field(
-        factory=InfiniteSessions, converter=_infinite_sessions
+        factory=InfiniteSessions, converter=infinite_sessions
     )
     max_prompt_tokens: Optional[int] = attrs.field(
         default=None, validator=_check_positive_int_or_none
