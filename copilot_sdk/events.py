@@ -139,11 +139,15 @@ class AssistantMessageDeltaData:
     message_id: str
 
 
+def _requests_tuple(value: Iterable[ToolRequest]) -> Tuple[ToolRequest, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class AssistantMessageData:
     content: str
     message_id: str
-    tool_requests: Tuple[ToolRequest, ...] = attrs.field(factory=tuple, converter=tuple)
+    tool_requests: Tuple[ToolRequest, ...] = attrs.field(factory=tuple, converter=_requests_tuple)
     model: Optional[str] = None
 
 
@@ -235,18 +239,9 @@ class SessionModelChangeData:
 
 
 EventData = Union[
-    UserMessageData,
-    AssistantTurnStartData,
-    AssistantMessageDeltaData,
-    AssistantMessageData,
-    AssistantUsageData,
-    ToolExecutionStartData,
-    ToolExecutionCompleteData,
-    AssistantTurnEndData,
-    AssistantTurnRetryData,
-    SessionErrorData,
-    SessionIdleData,
-    AbortData,
+    UserMessageData, AssistantTurnStartData, AssistantMessageDeltaData, AssistantMessageData,
+    AssistantUsageData, ToolExecutionStartData, ToolExecutionCompleteData, AssistantTurnEndData,
+    AssistantTurnRetryData, SessionErrorData, SessionIdleData, AbortData,
     SessionStartData,
     SessionResumeData,
     SessionModelChangeData,
@@ -281,8 +276,7 @@ _DATA_CLASSES: Mapping[str, type] = {
     "session.compaction_complete": SessionCompactionCompleteData,
 }
 
-#: Event types written to a session's log when a turn, compaction or truncation
-#: commits. The others (deltas, retries, errors, idle, abort) are live-only.
+#: Event types a commit writes to the log; the others (deltas, retries, errors, idle, abort) are live-only.
 PERSISTED_TYPES = frozenset({
     "user.message", "assistant.turn_start", "assistant.message", "assistant.usage",
     "tool.execution_start", "tool.execution_complete", "assistant.turn_end",
