@@ -4,6 +4,7 @@ streaming, list_models (and its cache), and secrets kept out of logs, reprs, err
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Dict, List
 
@@ -13,6 +14,7 @@ from copilot_sdk import (
     APIConnectionError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     CopilotClient,
     ProviderConfig,
     SessionConfig,
@@ -21,6 +23,7 @@ from copilot_sdk import (
 from copilot_sdk._transport.redact import RedactingFilter, redact
 from copilot_sdk.testing import MockFault, MockModelServer, MockReply, MockToolCall
 
+from ._rawserver import RawServer
 from ._spec import validate_request
 
 GITHUB_TOKEN = "gho_providersTestToken0123456789"
@@ -261,3 +264,67 @@ def test_every_package_logger_has_the_redaction_filter() -> None:
     for name in names:
         filters = logging.getLogger(name).filters
         assert any(isinstance(f, RedactingFilter) for f in filters), name
+
+
+PASSWORD = "hunter2-url-password"
+
+
+@pytest.mark.parametrize("field", ["base_url", "github_api_url"])
+def test_credentials_in_a_url_are_refused_without_quoting_them(field: str) -> None:
+    url = f"https://user:{PASSWORD}@models.example.com/v1"
+    with pytest.raises(ValueError, match="api_key=") as info:
+        ProviderConfig(type="openai", **{field: url})
+    assert PASSWORD not in str(info.value)
+
+
+def test_a_discovered_endpoint_with_credentials_is_refused_without_quoting_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="copilot_sdk")
+    body = json.dumps({"endpoints": {"api": f"http://copilot:{PASSWORD}@127.0.0.1:9/"}}).encode()
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+    discovery = RawServer(head % len(body) + body, close=True)
+    client = CopilotClient(
+        github_token=GITHUB_TOKEN,
+        provider=ProviderConfig(type="copilot", github_api_url=f"http://127.0.0.1:{discovery.port}"),
+        store=":memory:",
+    ).start()
+    try:
+        session = client.create_session(model="gpt-5")
+        with pytest.raises(ConfigurationError, match="credentials in the URL") as info:
+            session.send("hello")
+        errors = [e.data.message for e in session.get_messages() if e.type == "session.error"]
+        assert PASSWORD not in str(info.value) + repr(info.value) + "".join(errors) + caplog.text
+    finally:
+        client.stop(force=True)
+        discovery.close()
+
+
+ECHOED = {
+    "azure-hex-key": ("azure", {"api_key": "0123456789abcdef0123456789abcdef"}),
+    "custom-key": ("openai", {"api_key": "my-own-key-value"}),
+    "bearer-token": ("openai", {"bearer_token": "opaque.bearer.value"}),
+    "custom-header": ("openai", {"headers": {"X-Team-Secret": "team-header-secret"}}),
+    "anthropic-key": ("anthropic", {"api_key": "plain-anthropic-key"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ECHOED))
+def test_an_error_reply_echoing_the_sessions_credential_is_scrubbed(
+    case: str, client: CopilotClient, server: MockModelServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="copilot_sdk")
+    kind, secrets = ECHOED[case]
+    secret = next(iter(secrets["headers"].values())) if "headers" in secrets else next(iter(secrets.values()))
+    base = {"azure": server.url, "openai": server.openai_base_url, "anthropic": server.anthropic_base_url}
+    config = ProviderConfig(type=kind, base_url=base[kind], **secrets)
+    session = client.create_session(model="gpt-5", provider=config)
+    events: List[Any] = []
+    session.on(events.append)
+    server.enqueue(MockFault(status=400, message=f"invalid request: you sent {secret!r} as 'key' {secret}"))
+    with pytest.raises(BadRequestError) as info:
+        session.send("hello")
+    assert "invalid request" in str(info.value)  # the rest of the message stays
+    texts = [str(info.value), repr(info.value), info.value.body, caplog.text]
+    texts += [repr(e.data) for e in events]
+    assert all(secret not in text for text in texts)

@@ -10,6 +10,7 @@ bad value fails where it is built, naming the option, whoever builds it.
 from __future__ import annotations
 
 import re
+import urllib.parse
 from typing import Any, Callable, Iterator, Mapping, Optional
 
 import attrs
@@ -120,8 +121,16 @@ def _check_secret(inst: object, attr: attrs.Attribute[Any], value: object) -> No
 
 def _check_base_url(inst: object, attr: attrs.Attribute[Any], value: Optional[str]) -> None:
     _check_optional_str(inst, attr, value)
-    if value is not None and not re.match(r"https?://[^/\s]+", value):
-        raise ValueError(f"{attr.name} must be an http:// or https:// URL, got {value!r}")
+    if value is None:
+        return
+    if "@" in urllib.parse.urlsplit(value).netloc:
+        # Never quoted: the part before "@" is a password.
+        raise ValueError(
+            f"{attr.name} must not carry credentials (user:password@host): they would show up "
+            "in logs, errors and the store; pass them as api_key=, bearer_token= or headers="
+        )
+    if not re.match(r"https?://[^/\s]+", value):
+        raise ValueError(f"{attr.name} must be an http:// or https:// URL, got {value[:200]!r}")
 
 
 def _strip_slash(value: Optional[str]) -> Optional[str]:

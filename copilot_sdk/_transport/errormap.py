@@ -6,7 +6,7 @@ Thread-safe: pure functions and a stateless context manager.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import requests
 from urllib3.exceptions import ReadTimeoutError
@@ -19,7 +19,7 @@ from ..errors import (
     ConfigurationError,
 )
 from .cancel import CancelToken
-from .redact import redact
+from .redact import redact, scrub
 from .wirejson import loads
 
 __all__ = ["error_excerpt", "strip_query", "translate"]
@@ -55,10 +55,12 @@ class translate:
             and exc.args
             and isinstance(exc.args[0], ReadTimeoutError)
         ):
-            raise APITimeoutError(f"timed out talking to {self.url}", url=self.url) from exc
+            url = strip_query(self.url)
+            raise APITimeoutError(f"timed out talking to {url}", url=url) from exc
         if isinstance(exc, (requests.RequestException, OSError)) or _is_urllib3_error(exc):
+            url = strip_query(self.url)
             raise APIConnectionError(
-                f"connection to {self.url} failed: {type(exc).__name__}", url=self.url
+                f"connection to {url} failed: {type(exc).__name__}", url=url
             ) from exc
 
 
@@ -76,25 +78,35 @@ def _is_urllib3_error(exc: BaseException) -> bool:
     return type(exc).__module__.startswith(("urllib3", "http.client"))
 
 
-def error_excerpt(response: requests.Response) -> str:
+def error_excerpt(response: requests.Response, secrets: Sequence[str] = ()) -> str:
     """The error message of an error reply (OpenAI/Anthropic/GitHub shapes), else its
-    text; at most the first 64 KiB of the body are read. Never raises for the body's
-    sake: the status is what matters."""
+    text, without ``secrets`` (the values the request carried); at most the first
+    64 KiB of the body are read. Never raises for the body's sake: the status is what
+    matters."""
     try:
         body = response.raw.read(_EXCERPT_READ, decode_content=True) or b""
         text = body.decode(response.encoding or "utf-8", errors="replace")
     except Exception:  # an undecodable or broken body must not hide the status
         return ""
+    # A gateway may echo the request, credentials included: scrubbed before the cut,
+    # so that no part of a secret survives at the edge.
+    text = scrub(text, secrets)
     try:
         parsed = loads(text, what="the error reply")
     except APIResponseValidationError:  # not JSON, too deep, cut at 64 KiB
         return redact(text[:500])
     error = parsed.get("error", parsed) if isinstance(parsed, dict) else None
     message = error.get("message") if isinstance(error, dict) else error
-    # A gateway may echo the request, credentials included.
     return redact((message if isinstance(message, str) else text)[:500])
 
 
 def strip_query(url: str) -> str:
-    return url.split("?", 1)[0]
+    """``url`` fit for a message: no query, no userinfo."""
+    url = url.split("?", 1)[0]
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        host, slash, path = rest.partition("/")
+        if "@" in host:
+            url = f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
+    return url
 

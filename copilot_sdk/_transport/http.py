@@ -35,6 +35,7 @@ from .cancel import CancelToken
 from .checks import number
 from .errormap import error_excerpt, strip_query, translate
 from .headers import parse_retry_after
+from .redact import secret_values
 from .response import HTTPResponse
 from .sockets import CancellableAdapter, local
 
@@ -120,18 +121,27 @@ class Transport:
         return proxies
 
     def check_url(self, url: str) -> None:
-        """Raise ConfigurationError for a plain-http URL that is not allowed."""
-        scheme = urllib.parse.urlsplit(url).scheme
+        """Raise ConfigurationError for a URL with credentials in it, or a plain-http
+        URL that is not allowed."""
+        parts = urllib.parse.urlsplit(url)
+        if "@" in parts.netloc:
+            # From an environment variable or a discovery reply: never quoted.
+            raise ConfigurationError(
+                f"refusing {strip_query(url)!r} with credentials in the URL (user:password@): "
+                "they would show up in logs and errors; pass them as api_key=, bearer_token= "
+                "or headers="
+            )
+        scheme = parts.scheme
         if scheme == "https" or (scheme == "http" and self.allow_insecure_http):
             return
         if scheme != "http":
-            raise ConfigurationError(f"unsupported URL scheme in {url!r}: use https://")
+            raise ConfigurationError(f"unsupported URL scheme in {strip_query(url)!r}: use https://")
         netloc = url.split("/", 3)[2] if url.count("/") >= 2 else url
         if netloc in self._loopback:  # a set lookup: safe without the lock
             return
         if not is_loopback_url(url):
             raise ConfigurationError(
-                f"refusing plain http:// to {url!r}: credentials would travel unencrypted; "
+                f"refusing plain http:// to {strip_query(url)!r}: credentials would travel unencrypted; "
                 "use https://, a loopback host, or CopilotClient(allow_insecure_http=True)"
             )
         with self._lock:
@@ -203,7 +213,7 @@ class Transport:
         if response.status_code >= 400 or response.status_code < 200:
             try:
                 with translate(url, cancel):
-                    excerpt = error_excerpt(response)
+                    excerpt = error_excerpt(response, secret_values(headers or {}))
             finally:
                 response.close()
                 _release(removers)
@@ -228,6 +238,7 @@ class Transport:
             conn=conn,
             idle_timeout=self.timeouts.stream_idle if stream else None,
             cancel=cancel,
+            sent_headers=headers,
         )
 
     def close(self) -> None:

@@ -1,6 +1,8 @@
 """Redaction of secrets: credential header values and token-shaped strings, in log
 records (a filter installed on every logger of the package at import) and in
-server error excerpts quoted by exceptions.
+server error excerpts quoted by exceptions; and, in what a request's reply says,
+the exact secret values that request carried (:func:`secret_values`, :func:`scrub`):
+an Azure key or a custom header has no shape to recognise.
 
 Thread-safe: pure functions; the filter holds no state.
 """
@@ -9,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Iterable, Mapping, Tuple
 
-__all__ = ["RedactingFilter", "redact"]
+__all__ = ["RedactingFilter", "redact", "scrub", "secret_values"]
 
 _HEADER_RE = re.compile(
     r"(?i)((?:authorization|proxy-authorization|api-key|x-api-key)['\"]?\s*[:=]\s*['\"]?)"
@@ -29,6 +32,41 @@ def redact(text: str) -> str:
         return f"{m.group(1)}{scheme}[REDACTED]"
 
     return _TOKEN_RE.sub("[REDACTED]", _HEADER_RE.sub(header, text))
+
+
+# Headers whose values are not secrets (the rest, custom headers included, are).
+_PUBLIC_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        "Accept", "Accept-Encoding", "Content-Type", "User-Agent", "anthropic-version",
+        "anthropic-beta", "X-GitHub-Api-Version", "Copilot-Integration-Id", "X-Initiator",
+        "Editor-Version", "Editor-Plugin-Version", "Openai-Intent", "X-Interaction-Id",
+        "X-Interaction-Type", "X-Request-Id", "Copilot-Vision-Request",
+    )
+)
+_MIN_SECRET = 6  # shorter values ("true", "1") would garble text and hide nothing
+
+
+def secret_values(headers: Mapping[str, str]) -> Tuple[str, ...]:
+    """The values of ``headers`` that may be secrets (and the credential after an
+    ``Authorization`` scheme), longest first."""
+    found = set()
+    for name, value in headers.items():
+        if name.lower() in _PUBLIC_HEADERS or not isinstance(value, str):
+            continue
+        found.add(value.strip())
+        scheme, _, credential = value.strip().partition(" ")
+        if credential and scheme.lower() in ("bearer", "token", "basic"):
+            found.add(credential.strip())
+    return tuple(sorted((v for v in found if len(v) >= _MIN_SECRET), key=len, reverse=True))
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every occurrence of each of ``secrets`` replaced."""
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, "[REDACTED]")
+    return text
 
 
 class RedactingFilter(logging.Filter):

@@ -13,6 +13,7 @@ from urllib3.connection import HTTPConnection
 from ..errors import APIConnectionError, APIResponseValidationError
 from .cancel import CancelToken
 from .errormap import strip_query, translate
+from .redact import scrub, secret_values
 from .sockets import live_socket
 from .wirejson import loads
 
@@ -36,8 +37,10 @@ class HTTPResponse:
         conn: Optional[HTTPConnection] = None,
         idle_timeout: Optional[float] = None,
         cancel: Optional[CancelToken] = None,
+        sent_headers: Optional[Mapping[str, str]] = None,
     ) -> None:
         self._response = response
+        self._sent_headers = sent_headers or {}
         self._cancel = cancel
         self._release = release
         self._conn = conn
@@ -72,6 +75,11 @@ class HTTPResponse:
                 "nothing sent): the connection was cut",
                 url=url,
             )
+
+    def scrub(self, text: str) -> str:
+        """``text`` (e.g. an error event of the stream) without the secret values
+        the request carried."""
+        return scrub(text, secret_values(self._sent_headers))
 
     def iter_bytes(self) -> Iterator[bytes]:
         """The body as it arrives, chunk by chunk, to its real end (so the connection

@@ -22,7 +22,7 @@ from .._transport.response import HTTPResponse
 from .._transport.retry import RetryPolicy, call_with_retry
 from .._transport.sse import ServerSentEvent, iter_sse
 from .._transport.wirejson import loads
-from ..errors import APIConnectionError, APIResponseValidationError
+from ..errors import APIConnectionError, APIError, APIResponseValidationError, APIStatusError
 from ..events import ToolRequest
 from ..types import ModelInfo
 
@@ -177,6 +177,13 @@ def event_json(event: ServerSentEvent, url: str) -> Any:
     return loads(event.data, what=f"a stream event from {url}", url=url)
 
 
+def _scrub_error(exc: APIError, response: HTTPResponse) -> None:
+    exc.message = response.scrub(exc.message)
+    exc.args = (exc.message,)
+    if isinstance(exc, APIStatusError):
+        exc.body = response.scrub(exc.body)
+
+
 def read_stream(
     response: HTTPResponse, folder: StreamFolder, on_delta: Callable[[str], None]
 ) -> ModelResponse:
@@ -189,7 +196,11 @@ def read_stream(
             if folder.done or not event.data:
                 continue  # after the end: drain to the real end so the connection is reusable
             saw_event = True
-            text = folder.feed(event, url)
+            try:
+                text = folder.feed(event, url)
+            except APIError as exc:  # an error event may echo the request's credentials
+                _scrub_error(exc, response)
+                raise
             if text:
                 on_delta(text)
             if folder.done:

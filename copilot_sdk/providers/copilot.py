@@ -172,6 +172,7 @@ class CopilotEndpoint:
         if api is None:
             url = f"{self._config.github_api_url}/copilot_internal/user"
             raise APIResponseValidationError(f"{url} did not say endpoints.api", url=url)
+        self._transport.check_url(api)  # before it is logged: no credentials in it
         logger.debug("Copilot API base discovered: %s", api)
         return api
 
