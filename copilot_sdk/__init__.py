@@ -22,6 +22,7 @@ from .errors import (
     SessionClosedError,
     SessionExistsError,
     SessionNotFoundError,
+    StoreError,
     ToolError,
     TurnTimeoutError,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "SessionExistsError",
     "SessionMetadata",
     "SessionNotFoundError",
+    "StoreError",
     "Tool",
     "ToolError",
     "ToolInvocation",

@@ -20,13 +20,15 @@ Every SDK-side failure that escapes the public API is a :class:`CopilotError`::
     ├── AbortedError                  the turn was aborted
     ├── TurnTimeoutError              send_and_wait ran out of time (also a TimeoutError)
     ├── ContextWindowExceededError    a request would not fit the model's context window
-    └── ConfigurationError            missing or contradictory configuration
+    ├── ConfigurationError            missing or contradictory configuration
+    └── StoreError                    the session store failed: disk, database, server,
+                                      or a turn's lease lost to another worker
 
 :class:`ToolError` is not part of that tree: tool code raises it to send a message
 to the model, and the SDK never raises it.
 
 Only ``copilot_sdk._transport`` translates ``requests``/``urllib3`` exceptions and only the
-store translates ``sqlite3`` ones; both re-raise these ``from`` the original.
+store translates ``sqlite3``, ``psycopg`` and ``redis`` ones; both re-raise these ``from`` the original.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ __all__ = [
     "SessionClosedError",
     "SessionExistsError",
     "SessionNotFoundError",
+    "StoreError",
     "ToolError",
     "TurnTimeoutError",
     "status_error",
@@ -188,6 +191,12 @@ class ContextWindowExceededError(CopilotError):
 
 class ConfigurationError(CopilotError):
     """Raised for missing or contradictory configuration (credentials, URLs, store)."""
+
+
+class StoreError(CopilotError):
+    """Raised when the session store fails: a database or server error or outage, a
+    turn lease not granted within ``lease_wait``, or a turn's commit refused because
+    another worker took its session's lease over (nothing of that turn is stored)."""
 
 
 class ToolError(Exception):

@@ -12,7 +12,7 @@ PROMISED = {
     "PermissionDeniedError", "NotFoundError", "RateLimitError", "InternalServerError",
     "APIConnectionError", "APITimeoutError", "APIResponseValidationError",
     "SessionNotFoundError", "SessionExistsError", "SessionClosedError", "AbortedError",
-    "TurnTimeoutError", "ConfigurationError", "ContextWindowExceededError",
+    "TurnTimeoutError", "ConfigurationError", "ContextWindowExceededError", "StoreError",
 }
 
 

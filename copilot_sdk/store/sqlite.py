@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .._transport.checks import check_number
-from ..errors import AbortedError, ConfigurationError, CopilotError, SessionExistsError, SessionNotFoundError
+from ..errors import AbortedError, ConfigurationError, SessionExistsError, SessionNotFoundError, StoreError
 from ..events import SessionEvent
 from ..types import SessionMetadata
 from . import _lease
@@ -63,7 +63,7 @@ class SQLiteStore:
         lease_ttl: seconds a turn lease lives without renewal (a crashed holder
             blocks its session at most this long).
         lease_wait: longest wait for another process's turn on the same session,
-            seconds, before CopilotError.
+            seconds, before StoreError.
         busy_timeout: longest wait for SQLite's write lock, seconds.
 
     Raises:
@@ -109,17 +109,17 @@ class SQLiteStore:
         """The connection, under the lock, with sqlite3 errors translated."""
         with self._lock:
             if self._closed:
-                raise CopilotError(f"the session store {self._path} is closed")
+                raise StoreError(f"the session store {self._path} is closed")
             try:
                 yield self._conn
             except sqlite3.OperationalError as exc:
-                raise CopilotError(f"session store {self._path}: {what} failed: {exc}") from exc
+                raise StoreError(f"session store {self._path}: {what} failed: {exc}") from exc
             except sqlite3.DatabaseError as exc:
                 raise ConfigurationError(
                     f"the session database {self._path} is damaged ({what} failed: {exc})"
                 ) from exc
             except sqlite3.Error as exc:
-                raise CopilotError(f"session store {self._path}: {what} failed: {exc}") from exc
+                raise StoreError(f"session store {self._path}: {what} failed: {exc}") from exc
 
     @staticmethod
     @contextlib.contextmanager
@@ -210,13 +210,13 @@ class SQLiteStore:
 
         Raises:
             SessionNotFoundError: the session was deleted.
-            CopilotError: this store's turn lease on the session was lost (another
+            StoreError: this store's turn lease on the session was lost (another
                 process took it over after this one stalled past ``lease_ttl``).
         """
         try:
             payloads = [encode_event(event) for event in events]
         except (TypeError, ValueError) as exc:
-            raise CopilotError(f"session {session_id!r}: an event is not JSON: {exc}") from exc
+            raise StoreError(f"session {session_id!r}: an event is not JSON: {exc}") from exc
         summary = summarize(events)
         with self._op("appending a turn") as conn:
             with self._transaction(conn):
@@ -226,7 +226,7 @@ class SQLiteStore:
                 # The turn's commit is its last write: give the lease up in the same
                 # transaction (one write fewer per turn); refuse if it is no longer ours.
                 if owner is not None and not _lease.release(conn, session_id, owner):
-                    raise CopilotError(
+                    raise StoreError(
                         f"session {session_id!r}: another process took over this turn's lease "
                         f"(this one stalled longer than lease_ttl={self._lease_ttl:g} s); "
                         "the turn was not saved"
@@ -307,7 +307,7 @@ class SQLiteStore:
         Raises:
             SessionNotFoundError: no such session.
             AbortedError: ``wait`` returned True.
-            CopilotError: still held by another after ``lease_wait`` seconds.
+            StoreError: still held by another after ``lease_wait`` seconds.
         """
         owner = _lease.new_owner()
         self._acquire(session_id, owner, wait)
@@ -335,7 +335,7 @@ class SQLiteStore:
             if got is None:
                 raise SessionNotFoundError(f"no session {session_id!r}")
             if time.monotonic() >= deadline:
-                raise CopilotError(
+                raise StoreError(
                     f"session {session_id!r} is busy in another process: its turn lease was "
                     f"not released within {self._lease_wait:g} s"
                 )
@@ -375,7 +375,7 @@ class SQLiteStore:
 
     def close(self) -> None:
         """Stop the lease heartbeat and close the connection. Idempotent; later calls
-        on this store raise CopilotError."""
+        on this store raise StoreError."""
         with self._lock:
             if self._closed:
                 return
