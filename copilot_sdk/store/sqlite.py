@@ -23,7 +23,7 @@ from ..errors import AbortedError, ConfigurationError, SessionExistsError, Sessi
 from ..events import SessionEvent
 from ..types import SessionMetadata
 from . import _lease
-from ._sqlite_codec import (
+from ._codec import (
     EPOCH,
     MICROSECOND,
     decode_events,
