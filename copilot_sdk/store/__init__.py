@@ -2,7 +2,10 @@
 
 ``MemoryStore`` keeps sessions in this process; ``SQLiteStore`` (the default, in
 :mod:`copilot_sdk.store.sqlite`) keeps them in one SQLite file shared by threads and
-processes.
+processes of one machine; ``PostgresStore`` and ``RedisStore`` (optional extras
+``copilot_sdk[postgres]`` and ``copilot_sdk[redis]``) share them between processes
+on many hosts. The last three are imported on first use, so ``import copilot_sdk``
+never loads sqlite3, psycopg or redis.
 """
 
 from __future__ import annotations
@@ -16,9 +19,22 @@ from .base import SessionRecord, SessionStore
 from .memory import MemoryStore
 
 if TYPE_CHECKING:
+    from .postgres import PostgresStore
+    from .redis import RedisStore
     from .sqlite import SQLiteStore
 
-__all__ = ["MemoryStore", "SQLiteStore", "SessionRecord", "SessionStore", "open_store"]
+__all__ = [
+    "MemoryStore",
+    "PostgresStore",
+    "RedisStore",
+    "SQLiteStore",
+    "SessionRecord",
+    "SessionStore",
+    "open_store",
+]
+
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_REDIS_SCHEMES = ("redis://", "rediss://")
 
 StoreArg = Union[None, str, "os.PathLike[str]", SessionStore]
 
@@ -27,16 +43,28 @@ def open_store(store: StoreArg, base_directory: Path) -> Tuple[SessionStore, boo
     """The store a client was given: returns (store, whether the client owns it).
 
     None: SQLite at ``<base_directory>/sessions.db``; ":memory:": a MemoryStore; a
-    path: SQLite there; a SessionStore: used as is (the caller closes it).
+    ``postgresql://`` (or ``postgres://``) URL: a PostgresStore; a ``redis://`` or
+    ``rediss://`` URL: a RedisStore; a path: SQLite there; a SessionStore: used as is
+    (the caller closes it).
 
     Raises:
-        ConfigurationError: the SQLite database cannot be opened (see SQLiteStore).
+        ConfigurationError: the SQLite database cannot be opened (see SQLiteStore),
+            or the extra a URL needs is not installed.
+        StoreError: the server a URL names cannot be reached.
         TypeError: ``store`` is none of the above.
     """
     if store is None:
         return _sqlite(base_directory / "sessions.db"), True
     if isinstance(store, str) and store == ":memory:":
         return MemoryStore(), True
+    if isinstance(store, str) and store.lower().startswith(_POSTGRES_SCHEMES):
+        from .postgres import PostgresStore
+
+        return PostgresStore(store), True
+    if isinstance(store, str) and store.lower().startswith(_REDIS_SCHEMES):
+        from .redis import RedisStore
+
+        return RedisStore(store), True
     if isinstance(store, (str, os.PathLike)):
         return _sqlite(Path(store)), True
     for method in ("create", "load", "append", "list", "delete"):
@@ -63,4 +91,12 @@ def __getattr__(name: str) -> Any:
         from .sqlite import SQLiteStore
 
         return SQLiteStore
+    if name == "PostgresStore":  # the driver is imported when a store is made
+        from .postgres import PostgresStore
+
+        return PostgresStore
+    if name == "RedisStore":
+        from .redis import RedisStore
+
+        return RedisStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,8 +1,8 @@
-"""Rows <-> values for the SQLite store: times, configs and event payloads.
+"""Rows <-> values for every persistent store: times, configs and event payloads.
 
 Times are stored as integer microseconds since the Unix epoch (UTC), so ordering is
 an integer comparison; configs and events as compact JSON. Decoding failures become
-ConfigurationError naming the database file.
+ConfigurationError naming the store (``where``: a file path or a secret-free URL).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import time
-from pathlib import Path
 from typing import Any, List, Mapping, Sequence, Tuple
 
 from ..errors import ConfigurationError
@@ -72,7 +71,7 @@ def encode_event(event: SessionEvent) -> str:
     return json.dumps(event_to_dict(event), ensure_ascii=False, separators=(",", ":"))
 
 
-def decode_events(path: Path, session_id: str, payloads: Sequence[str]) -> List[SessionEvent]:
+def decode_events(where: object, session_id: str, payloads: Sequence[str]) -> List[SessionEvent]:
     """Events from their row payloads, in order (one JSON parse for the lot).
 
     Raises:
@@ -85,11 +84,11 @@ def decode_events(path: Path, session_id: str, payloads: Sequence[str]) -> List[
         return [event_from_dict(raw) for raw in raws]
     except ValueError as exc:
         raise ConfigurationError(
-            f"the session database {path} holds an unreadable event of session {session_id!r}: {exc}"
+            f"the session store {where} holds an unreadable event of session {session_id!r}: {exc}"
         ) from exc
 
 
-def decode_record(path: Path, row: Tuple[Any, ...]) -> SessionRecord:
+def decode_record(where: object, row: Tuple[Any, ...]) -> SessionRecord:
     """A SessionRecord from ``(id, start_time, modified_time, summary, model, config)``.
 
     Raises:
@@ -100,7 +99,7 @@ def decode_record(path: Path, row: Tuple[Any, ...]) -> SessionRecord:
         parsed = json.loads(config)
     except ValueError as exc:
         raise ConfigurationError(
-            f"the session database {path} holds an unreadable config of session {session_id!r}: {exc}"
+            f"the session store {where} holds an unreadable config of session {session_id!r}: {exc}"
         ) from exc
     return SessionRecord(
         session_id=session_id,

@@ -7,28 +7,22 @@ power loss) stops renewing, so its lease expires after the TTL and another proce
 takes it over.
 
 The functions here run SQL on a connection the caller has locked; the
-:class:`Heartbeat` thread calls back into its store to renew.
+:class:`Heartbeat` thread (shared with the fenced leases of ``_fencing``) calls
+back into its store to renew.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import sqlite3
-import threading
 import time
-import uuid
-from typing import Callable, Optional
+from typing import Optional
+
+from ._fencing import Heartbeat, new_owner
 
 logger = logging.getLogger("copilot_sdk.store")
 
 __all__ = ["Heartbeat", "new_owner", "release", "renew", "try_acquire"]
-
-
-def new_owner() -> str:
-    """A fresh lease owner id: ``hostname:pid:uuid``."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
 
 
 def try_acquire(conn: sqlite3.Connection, session_id: str, owner: str, ttl: float) -> Optional[bool]:
@@ -85,30 +79,3 @@ def release(conn: sqlite3.Connection, session_id: str, owner: str) -> bool:
     """Give the lease up; False (and nothing done) if it is no longer ours."""
     cursor = conn.execute("DELETE FROM leases WHERE session_id = ? AND owner = ?", (session_id, owner))
     return cursor.rowcount == 1
-
-
-class Heartbeat:
-    """A daemon thread calling ``beat()`` every ``interval`` seconds until stopped.
-
-    Thread-safe: ``stop`` may be called from any thread, more than once.
-    """
-
-    def __init__(self, beat: Callable[[], None], interval: float, name: str) -> None:
-        self._beat = beat
-        self._interval = interval
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stopped.wait(self._interval):
-            try:
-                self._beat()
-            except Exception:
-                logger.exception("renewing turn leases failed")
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop the thread and wait (briefly) for it to end."""
-        self._stopped.set()
-        if self._thread is not threading.current_thread():
-            self._thread.join(timeout)
