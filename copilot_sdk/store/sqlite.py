@@ -337,7 +337,7 @@ class SQLiteStore:
             if time.monotonic() >= deadline:
                 raise StoreError(
                     f"session {session_id!r} is busy in another process: its turn lease was "
-                    f"not released within {self._lease_wait:g} s"
+                    f"not released within lease_wait={self._lease_wait:g} s"
                 )
             if wait is None:
                 time.sleep(delay)  # not under the lock
