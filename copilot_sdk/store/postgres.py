@@ -29,7 +29,7 @@ logger = logging.getLogger("copilot_sdk.store")
 __all__ = ["PostgresStore"]
 
 _POOL_SIZE = 20  # connections per store (per process), opened on demand
-_POOL_TIMEOUT = 5.0  # seconds to wait for a connection before StoreError
+_POOL_TIMEOUT = 3.0  # seconds to wait for a connection before StoreError
 _CONNECT_TIMEOUT = 5  # seconds, unless the URL says otherwise
 # Strictly after every stored modification, by the server's clock (list order).
 _STAMP = (

@@ -8,7 +8,9 @@ from __future__ import annotations
 import signal
 import time
 from collections import Counter
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, Iterator, List
+
+import pytest
 
 from copilot_sdk import CopilotClient, ProviderConfig
 from copilot_sdk.store import SessionStore
@@ -21,12 +23,22 @@ from ._procs import Worker
 TTL = 0.6
 
 
-def _client(server: MockModelServer, store: SessionStore) -> CopilotClient:
-    return CopilotClient(
-        provider=ProviderConfig(type="openai", base_url=server.openai_base_url, api_key="test-key"),
-        store=store,
-        retry_initial_delay=0.01,
-    ).start()
+@pytest.fixture
+def make_client(server: MockModelServer) -> Iterator[Callable[[SessionStore], CopilotClient]]:
+    clients: List[CopilotClient] = []
+
+    def make(store: SessionStore) -> CopilotClient:
+        client = CopilotClient(
+            provider=ProviderConfig(type="openai", base_url=server.openai_base_url, api_key="test-key"),
+            store=store,
+            retry_initial_delay=0.01,
+        ).start()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.stop(force=True)
 
 
 def _messages(request: Any, role: str) -> List[str]:
@@ -34,10 +46,10 @@ def _messages(request: Any, role: str) -> List[str]:
 
 
 def test_four_processes_of_five_threads_on_six_sessions(
-    shared_backend: Backend, server: MockModelServer
+    shared_backend: Backend, server: MockModelServer, make_client: Callable[[SessionStore], CopilotClient]
 ) -> None:
     store = shared_backend.make()
-    client = _client(server, store)
+    client = make_client(store)
     sids = [f"shared-{k}" for k in range(6)]
     for sid in sids:
         client.create_session(session_id=sid, model="gpt-5", system_message=f"system of {sid}")
@@ -79,10 +91,10 @@ def test_four_processes_of_five_threads_on_six_sessions(
 
 
 def test_a_worker_killed_mid_turn_leaves_only_whole_turns(
-    shared_backend: Backend, server: MockModelServer
+    shared_backend: Backend, server: MockModelServer, make_client: Callable[[SessionStore], CopilotClient]
 ) -> None:
     store = shared_backend.make(lease_ttl=TTL)
-    client = _client(server, store)
+    client = make_client(store)
     session = client.create_session(session_id="s", model="gpt-5")
     server.enqueue(MockReply(content="slow", latency=0.4), MockReply(content="slow", latency=0.4),
                    MockReply(content="slow", latency=0.4), MockReply(content="slow", latency=5.0))
@@ -105,10 +117,10 @@ def test_a_worker_killed_mid_turn_leaves_only_whole_turns(
 
 
 def test_a_worker_paused_past_its_lease_fails_its_send_and_stores_nothing(
-    shared_backend: Backend, server: MockModelServer
+    shared_backend: Backend, server: MockModelServer, make_client: Callable[[SessionStore], CopilotClient]
 ) -> None:
     store = shared_backend.make(lease_ttl=TTL)
-    client = _client(server, store)
+    client = make_client(store)
     session = client.create_session(session_id="s", model="gpt-5")
 
     def is_slow(body: Dict[str, Any]) -> bool:
