@@ -3,18 +3,21 @@
 Measures, over several runs: ``session.abort()`` while the request waits for
 response headers (the server would take a minute), ``abort()`` in the middle of a
 stalled stream, and ``send_and_wait(timeout=0.5)`` overshoot. Prints median and max.
+No peer is measured: bare requests and the sync openai client have no way to stop a
+request blocked in another thread (their callers wait for the read timeout).
 
-    python benchmarks/bench_abort.py [--smoke]
+    python benchmarks/bench_abort.py [--smoke] [--rounds 20] [--json PATH]
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import threading
 import time
 from concurrent.futures import Future
-from typing import Any, Callable, List
+from typing import Any, Callable, Dict, List
+
+import harness
 
 from copilot_sdk import AbortedError, CopilotClient, ProviderConfig, TurnTimeoutError
 from copilot_sdk.testing import MockModelServer, MockReply
@@ -63,11 +66,9 @@ def timeout_overshoot(client: CopilotClient, server: MockModelServer) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
-    runs = 2 if args.smoke else args.runs
+    args = harness.parser(__doc__, rounds=20).parse_args()
+    runs = 2 if args.smoke else args.rounds
+    figures: Dict[str, Dict[str, float]] = {}
     with MockModelServer() as server:
         provider = ProviderConfig(type="openai", base_url=server.openai_base_url, api_key="bench")
         with CopilotClient(provider=provider, store=":memory:") as client:
@@ -76,12 +77,14 @@ def main() -> None:
                 ("abort in the middle of a stream", abort_mid_stream),
                 ("send_and_wait(timeout=0.5) overshoot", timeout_overshoot),
             ]
-            print(f"{runs} runs each; the server would otherwise stall for 60 s")
-            print(f"{'':40}{'median ms':>11}{'max ms':>9}")
             for label, case in cases:
                 times = [case(client, server) for _ in range(runs)]
-                print(f"{label:40}{statistics.median(times) * 1000:11.1f}{max(times) * 1000:9.1f}")
+                figures[label] = {"median_ms": statistics.median(times) * 1000, "max_ms": max(times) * 1000}
             client.stop(force=True)
+    print(harness.table(f"{runs} runs each; the server would otherwise stall for 60 s",
+                        ["case", "median ms", "max ms"],
+                        [[k, v["median_ms"], v["max_ms"]] for k, v in figures.items()]))
+    harness.save("abort", {"runs": runs, "figures": figures}, args.json)
 
 
 if __name__ == "__main__":
