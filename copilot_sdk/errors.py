@@ -20,6 +20,7 @@ Every SDK-side failure that escapes the public API is a :class:`CopilotError`::
     ├── AbortedError                  the turn was aborted
     ├── TurnTimeoutError              send_and_wait ran out of time (also a TimeoutError)
     ├── ContextWindowExceededError    a request would not fit the model's context window
+    ├── MaxToolRoundsError            the model kept asking for tools past max_tool_rounds
     ├── ConfigurationError            missing or contradictory configuration
     └── StoreError                    the session store failed: disk, database, server,
                                       or a turn's lease lost to another worker
@@ -48,6 +49,7 @@ __all__ = [
     "ContextWindowExceededError",
     "CopilotError",
     "InternalServerError",
+    "MaxToolRoundsError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -187,6 +189,20 @@ class ContextWindowExceededError(CopilotError):
         self.session_id = session_id
         self.estimated_tokens = estimated_tokens
         self.max_prompt_tokens = max_prompt_tokens
+
+
+class MaxToolRoundsError(CopilotError):
+    """Raised when the model answered ``max_tool_rounds`` model calls in a row with
+    tool requests and asked again: the turn is stopped and nothing of it is
+    committed (raise ``SessionConfig.max_tool_rounds`` for long agent loops).
+
+    Attributes:
+        max_tool_rounds: the limit that was reached.
+    """
+
+    def __init__(self, message: str, *, max_tool_rounds: int) -> None:
+        super().__init__(message)
+        self.max_tool_rounds = max_tool_rounds
 
 
 class ConfigurationError(CopilotError):

@@ -21,8 +21,11 @@ class RawServer:
     the list of open connections is guarded by ``self._lock``.
     """
 
-    def __init__(self, script: bytes, *, hold: float = 15.0, close: bool = False) -> None:
+    def __init__(
+        self, script: bytes, *, hold: float = 15.0, close: bool = False, eager: bool = False
+    ) -> None:
         self.script = script
+        self.eager = eager  # write the script at once, without reading a request
         self.close_at_once = close  # end the connection (FIN) right after the script
         self.requests = 0  # guarded by self._lock
         self.hold = hold
@@ -48,22 +51,8 @@ class RawServer:
 
     def _serve(self, conn: socket.socket) -> None:
         try:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                piece = conn.recv(65536)
-                if not piece:
-                    return
-                data += piece
-            head, _, body = data.partition(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            while len(body) < length:
-                piece = conn.recv(65536)
-                if not piece:
-                    return
-                body += piece
+            if not self.eager:
+                self._read_request(conn)
             with self._lock:
                 self.requests += 1
             conn.sendall(self.script)
@@ -77,6 +66,25 @@ class RawServer:
             pass
         finally:
             conn.close()
+
+    @staticmethod
+    def _read_request(conn: socket.socket) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            piece = conn.recv(65536)
+            if not piece:
+                raise ConnectionError("the client left before its request ended")
+            data += piece
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        while len(body) < length:
+            piece = conn.recv(65536)
+            if not piece:
+                raise ConnectionError("the client left before its request ended")
+            body += piece
 
     def close(self) -> None:
         self._closed.set()

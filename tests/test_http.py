@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
 import threading
 import time
 from pathlib import Path
@@ -255,3 +256,36 @@ def test_lone_surrogates_in_a_reply_are_stored_as_replacement_characters(
     kinds = ("user.message", "assistant.message")
     texts = [e.data.content for e in resumed.get_messages() if e.type in kinds]
     assert texts == ["hello", "a\ufffdb\ufffdc"]
+
+
+# --- connection errors say what went wrong --------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_refused_connection_says_so(make_client: Callable[..., CopilotClient]) -> None:
+    provider = ProviderConfig(type="openai", base_url=f"http://127.0.0.1:{_closed_port()}/v1")
+    session = make_client(provider=provider, max_retries=0).create_session(model="gpt-5")
+    with pytest.raises(APIConnectionError, match="connection refused"):
+        session.send("hello")
+
+
+def test_an_unknown_host_says_the_name_was_not_resolved(make_client: Callable[..., CopilotClient]) -> None:
+    provider = ProviderConfig(type="openai", base_url="https://copilot-sdk-test.invalid/v1")
+    session = make_client(provider=provider, max_retries=0).create_session(model="gpt-5")
+    with pytest.raises(APIConnectionError, match="name not resolved"):
+        session.send("hello")
+
+
+def test_a_tls_failure_says_so(
+    raw: Callable[..., RawServer], make_client: Callable[..., CopilotClient]
+) -> None:
+    server = raw(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", close=True, eager=True)
+    provider = ProviderConfig(type="openai", base_url=f"https://127.0.0.1:{server.port}/v1")
+    session = make_client(provider=provider, max_retries=0).create_session(model="gpt-5")
+    with pytest.raises(APIConnectionError, match="TLS"):
+        session.send("hello")

@@ -13,6 +13,7 @@ PROMISED = {
     "APIConnectionError", "APITimeoutError", "APIResponseValidationError",
     "SessionNotFoundError", "SessionExistsError", "SessionClosedError", "AbortedError",
     "TurnTimeoutError", "ConfigurationError", "ContextWindowExceededError", "StoreError",
+    "MaxToolRoundsError",
 }
 
 

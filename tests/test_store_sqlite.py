@@ -23,9 +23,9 @@ import pytest
 from copilot_sdk import (
     AbortedError,
     ConfigurationError,
-    CopilotError,
     SessionExistsError,
     SessionNotFoundError,
+    StoreError,
 )
 from copilot_sdk._transport.cancel import CancelToken
 from copilot_sdk.events import (
@@ -325,7 +325,7 @@ def test_closed_store_raises_copilot_error(db: Path) -> None:
     s = SQLiteStore(db)
     s.close()
     s.close()
-    with pytest.raises(CopilotError, match="closed"):
+    with pytest.raises(StoreError, match="closed"):
         s.list()
 
 
@@ -353,7 +353,7 @@ def test_turn_lock_excludes_other_stores_until_released(db: Path) -> None:
     try:
         a.create(record("s"))
         with a.turn_lock("s"):
-            with pytest.raises(CopilotError, match="busy in another process"):
+            with pytest.raises(StoreError, match="busy in another process"):
                 with b.turn_lock("s"):
                     pass
         with b.turn_lock("s"):  # released: free again at once
@@ -397,7 +397,7 @@ def test_lease_is_renewed_while_held(db: Path) -> None:
         with a.turn_lock("s"):
             for _ in range(5):  # 5 x 0.6 s: twice the TTL, renewed by the heartbeat
                 time.sleep(0.6)
-                with pytest.raises(CopilotError, match="busy"):
+                with pytest.raises(StoreError, match="busy"):
                     with b.turn_lock("s"):
                         pass
     finally:
@@ -425,7 +425,7 @@ def test_append_refuses_after_the_lease_was_taken_over(store: SQLiteStore, db: P
         with raw(db) as conn:  # another process took the lease over (we stalled)
             conn.execute("UPDATE leases SET owner = 'host:2:other' WHERE session_id = 's'")
         conn.close()
-        with pytest.raises(CopilotError, match="took over"):
+        with pytest.raises(StoreError, match="took over"):
             store.append("s", turn("late"))
     assert store.load("s")[1] == []
     store.append("s", turn("outside a turn lock"))  # plain appends need no lease

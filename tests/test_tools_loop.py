@@ -17,7 +17,7 @@ from copilot_sdk import (
     AbortedError,
     BadRequestError,
     CopilotClient,
-    CopilotError,
+    MaxToolRoundsError,
     PermissionHandler,
     SessionEvent,
     Tool,
@@ -204,9 +204,11 @@ def test_max_tool_rounds_is_a_session_error(server: MockModelServer, client: Cop
         MockReply(tool_calls=[call("add", {"a": 1, "b": 1})]),
         MockReply(tool_calls=[call("add", {"a": 2, "b": 2})]),
     )
-    with pytest.raises(CopilotError, match="max_tool_rounds=1"):
+    with pytest.raises(MaxToolRoundsError, match="max_tool_rounds=1") as info:
         session.send("loop")
+    assert info.value.max_tool_rounds == 1
     assert [e.type for e in events][-2:] == ["session.error", "session.idle"]
+    assert events[-2].data.error_type == "MaxToolRoundsError"
     assert session.get_messages() == []
 
 

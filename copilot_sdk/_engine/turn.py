@@ -22,7 +22,7 @@ from typing import Any, Callable, List, Mapping, Optional, Protocol, Sequence
 import attrs
 
 from .._transport.cancel import CancelToken
-from ..errors import AbortedError, APIStatusError, CopilotError
+from ..errors import AbortedError, APIStatusError, CopilotError, MaxToolRoundsError
 from ..events import (
     PERSISTED_TYPES,
     AbortData,
@@ -177,9 +177,10 @@ def execute_turn(
                 break
             rounds += 1
             if rounds > config.max_tool_rounds:
-                raise CopilotError(
+                raise MaxToolRoundsError(
                     f"the model asked for tools {rounds} rounds in a row; "
-                    f"max_tool_rounds={config.max_tool_rounds} reached"
+                    f"max_tool_rounds={config.max_tool_rounds} reached",
+                    max_tool_rounds=config.max_tool_rounds,
                 )
             phase.text = "running tools"
             results = run_tool_round(

@@ -6,7 +6,10 @@ Thread-safe: pure functions and a stateless context manager.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+import http.client
+import socket
+import ssl
+from typing import Any, List, Optional, Sequence
 
 import requests
 from urllib3.exceptions import ReadTimeoutError
@@ -60,7 +63,7 @@ class translate:
         if isinstance(exc, (requests.RequestException, OSError)) or _is_urllib3_error(exc):
             url = strip_query(self.url)
             raise APIConnectionError(
-                f"connection to {url} failed: {type(exc).__name__}", url=url
+                f"connection to {url} failed: {connection_cause(exc)} ({type(exc).__name__})", url=url
             ) from exc
 
 
@@ -72,6 +75,35 @@ _REQUEST_NOT_SENDABLE = (
     requests.exceptions.InvalidJSONError,
     requests.exceptions.URLRequired,
 )
+
+
+def connection_cause(exc: BaseException) -> str:
+    """What went wrong under a connection error, in words: "connection refused",
+    "name not resolved", a TLS failure, ... (found anywhere in its chain)."""
+    seen: set[int] = set()
+    stack: List[BaseException] = [exc]
+    while stack:
+        error = stack.pop(0)
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return f"TLS certificate verification failed ({error.verify_message})"
+        if isinstance(error, ssl.SSLError):
+            return f"TLS handshake failed ({error.reason or error.__class__.__name__})"
+        if isinstance(error, socket.gaierror) or type(error).__name__ == "NameResolutionError":
+            return "name not resolved"
+        if isinstance(error, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(error, ConnectionResetError):
+            return "connection reset by the server"
+        if isinstance(error, http.client.RemoteDisconnected):
+            return "the server closed the connection without replying"
+        if isinstance(error, http.client.IncompleteRead) or type(error).__name__ == "IncompleteRead":
+            return "the reply was cut short"
+        linked = [error.__cause__, error.__context__, getattr(error, "reason", None), *error.args]
+        stack.extend(e for e in linked if isinstance(e, BaseException))
+    return "the connection failed"
 
 
 def _is_urllib3_error(exc: BaseException) -> bool:
