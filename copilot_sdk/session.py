@@ -6,10 +6,11 @@ the runner runs each on a pool thread, the conversation keeps the committed log.
 
 from __future__ import annotations
 
+import functools
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, Callable, List, Optional, Union, cast
 
 from ._engine.handlers import Handler, Handlers
 from ._engine.history import Conversation
@@ -19,7 +20,12 @@ from ._engine.serial import SerialQueue
 from ._engine.turnctx import in_any_turn, running_turns
 from ._transport.checks import check_number
 from .errors import CopilotError, SessionClosedError
-from .events import AssistantMessageData, SessionEvent
+from .events import (
+    AssistantMessageData,
+    SessionCompactionCompleteData,
+    SessionEvent,
+    SessionTruncationData,
+)
 from .providers.base import Provider
 from .types import MessageOptions, SessionConfig
 
@@ -73,10 +79,12 @@ class Session:
         self._runner = TurnRunner(
             config=config, provider=provider, runtime=runtime,
             conversation=self._conversation, emit=self._emit,
+            schedule_compaction=self._schedule_compaction,
         )
         self._lock = threading.Lock()
         self._closing = False  # guarded by self._lock: no new turns
         self._closed = False  # guarded by self._lock: released
+        self._background: Optional[QueuedTurn] = None  # guarded by self._lock: queued compaction
 
     def __repr__(self) -> str:
         return f"Session(session_id={self._session_id!r}, model={self._config.model!r})"
@@ -135,11 +143,13 @@ class Session:
         turn = self._submit(_prompt_text(prompt), stream=True)
         return EventStream(turn, self._abort_turn, self._run_inline_until_done)
 
-    def _submit(self, prompt: str, *, stream: bool) -> QueuedTurn:
+    def _submit(
+        self, prompt: str, *, stream: bool, run: Optional[Callable[[QueuedTurn], Any]] = None
+    ) -> QueuedTurn:
         with self._lock:
             if self._closing:
                 raise SessionClosedError(f"session {self._session_id!r} is closed")
-        turn = QueuedTurn(prompt, stream=stream, run=self._runner.run)
+        turn = QueuedTurn(prompt, stream=stream, run=run or self._runner.run)
         turn.future.add_done_callback(lambda f: f.cancelled() and self._dequeue(turn, "cancelled"))
         try:
             self._queue.submit(turn)
@@ -200,6 +210,63 @@ class Session:
                 f"{self._session_id!r} (a handler or tool), which would deadlock; "
                 "use send_async() or another session"
             )
+
+    # -- long sessions --------------------------------------------------------
+    def compact(self) -> SessionEvent[SessionCompactionCompleteData]:
+        """Compact the history now: the oldest turns are replaced by a summary the
+        model writes (see the README's "Long sessions"). Runs in turn order, after
+        the turns already submitted.
+
+        Returns:
+            The ``session.compaction_complete`` event. When the compaction failed
+            (nothing to compact, the model call failed) ``data.success`` is False,
+            ``data.error`` says why, and the history is unchanged.
+
+        Raises:
+            AbortedError: ``abort()`` was called meanwhile (nothing changed).
+            SessionClosedError, CopilotError (called from this session's own
+            handler or tool).
+        """
+        self._refuse_reentry("compact")
+        item = self._submit("", stream=False, run=self._compaction_run("manual"))
+        return cast(SessionEvent[SessionCompactionCompleteData], self._wait(item, None))
+
+    def truncate(self, turns: int) -> SessionEvent[SessionTruncationData]:
+        """Drop the oldest ``turns`` turns from the history sent to the model (a
+        compaction's summary counts as one turn). The log keeps them: it is
+        append-only, and the truncation is recorded in it as a
+        ``session.truncation`` event, so a resumed session drops them too.
+
+        Raises:
+            TypeError/ValueError: ``turns`` is not an int from 1 to the number of
+                turns in the history.
+        """
+        if isinstance(turns, bool) or not isinstance(turns, int):
+            raise TypeError(f"turns must be an int, not {type(turns).__name__}")
+        available = len(self._conversation.units())
+        if not 1 <= turns <= available:
+            raise ValueError(f"turns must be between 1 and {available} (the turns in the history), "
+                             f"got {turns}")
+        self._refuse_reentry("truncate")
+        run = functools.partial(self._runner.run_truncation, turns)
+        item = self._submit("", stream=False, run=run)
+        return cast(SessionEvent[SessionTruncationData], self._wait(item, None))
+
+    def _compaction_run(self, trigger: str) -> Callable[[QueuedTurn], Any]:
+        return functools.partial(self._runner.run_compaction, trigger)
+
+    def _schedule_compaction(self, trigger: str) -> None:
+        """Queue a background compaction to run right after the turn in progress
+        (one at a time; called by the runner after a turn past the threshold)."""
+        item = QueuedTurn("", stream=False, run=self._compaction_run(trigger))
+        with self._lock:
+            if self._closed or (self._background is not None and not self._background.is_done()):
+                return
+            self._background = item
+        try:
+            self._queue.submit(item, first=True)
+        except RuntimeError:  # the pool is shut down
+            item.cancel("the client was stopped")
 
     # -- events ---------------------------------------------------------------
     def on(

@@ -5,16 +5,19 @@ session's :class:`~.serial.SerialQueue`; a pool thread pops it and calls
 :meth:`TurnRunner.run`, which takes the store's turn lease, catches up with events
 other processes appended, and hands the history to :func:`~.turn.execute_turn`
 (model calls and tool rounds through the provider), whose events come back through
-:meth:`TurnRunner.commit` into the log and the store in one step.
+:meth:`TurnRunner.commit` into the log and the store in one step. Around each turn
+the :class:`~.keeper.WindowKeeper` keeps the history under the context window;
+compactions and truncations run here too, as items of the same queue.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from concurrent.futures import Executor
 from typing import Any, Callable, List, Protocol
 
-from ..errors import AbortedError
+from ..errors import AbortedError, CopilotError
 from ..events import (
     AbortData,
     AssistantMessageData,
@@ -27,11 +30,14 @@ from ..providers.base import Provider
 from ..store.base import SessionStore
 from ..types import SessionConfig
 from .history import Conversation
+from .keeper import WindowKeeper
 from .queued import QueuedTurn
 from .turn import TurnEnv, execute_turn
 from .turnctx import turn_thread
 
 __all__ = ["Runtime", "SessionRuntime", "TurnRunner"]
+
+logger = logging.getLogger("copilot_sdk.session")
 
 Emit = Callable[[SessionEvent, QueuedTurn], None]
 
@@ -91,6 +97,7 @@ class TurnRunner:
         runtime: SessionRuntime,
         conversation: Conversation,
         emit: Emit,
+        schedule_compaction: Callable[[str], None] = lambda trigger: None,
     ) -> None:
         assert config.session_id is not None
         self.session_id: str = config.session_id
@@ -99,27 +106,61 @@ class TurnRunner:
         self._runtime = runtime
         self._conversation = conversation
         self._emit = emit
+        self.keeper = WindowKeeper(
+            session_id=self.session_id,
+            provider=provider,
+            conversation=conversation,
+            commit=self.commit,
+            schedule=schedule_compaction,
+        )
 
     def run(self, turn: QueuedTurn) -> SessionEvent[AssistantMessageData]:
         """Run ``turn`` to its end on this thread; raise its error if it failed."""
-        store = self._runtime.store
+        config = self.config
         with turn_thread(self.session_id), contextlib.ExitStack() as stack:
             try:
-                stack.enter_context(store.turn_lock(self.session_id, turn.token.wait))
-                self._catch_up()
+                self._lease(stack, turn)
+                self.keeper.before_turn(config, turn.prompt, turn.token, lambda e: self._emit(e, turn))
             except BaseException as exc:  # the turn never started: still say how it ended
                 self._failed_before_start(turn, exc)
                 raise
             env = TurnEnv(
                 session_id=self.session_id,
-                config=self.config,
+                config=config,
                 provider=self.provider,
                 history=self._conversation.history(),
                 emit=lambda event: self._emit(event, turn),
                 commit=self.commit,
                 tool_executor=self._runtime.tool_pool,
+                check_request=self.keeper.request_check(config),
             )
-            return execute_turn(env, turn.prompt, turn, stream=turn.stream or self.config.streaming)
+            result = execute_turn(env, turn.prompt, turn, stream=turn.stream or config.streaming)
+        try:
+            self.keeper.after_turn(config)
+        except Exception:  # the turn is committed: never fail it for this
+            logger.exception("session %r: measuring the history after a turn failed", self.session_id)
+        return result
+
+    def run_compaction(self, trigger: str, item: QueuedTurn) -> SessionEvent[Any]:
+        """Compact the history now (a queued item, or ``session.compact()``)."""
+        with turn_thread(self.session_id), contextlib.ExitStack() as stack:
+            self._lease(stack, item)
+            if trigger == "threshold" and not self.keeper.still_needed(self.config):
+                raise CopilotError("the queued compaction is no longer needed")
+            return self.keeper.compact(self.config, trigger, item.token, lambda e: self._emit(e, item))
+
+    def run_truncation(self, turns: int, item: QueuedTurn) -> SessionEvent[Any]:
+        """Drop the oldest ``turns`` turns from the history projection."""
+        with turn_thread(self.session_id), contextlib.ExitStack() as stack:
+            self._lease(stack, item)
+            if item.token.cancelled:
+                raise AbortedError("the truncation was aborted")
+            return self.keeper.truncate(self.config, turns, lambda e: self._emit(e, item))
+
+    def _lease(self, stack: contextlib.ExitStack, item: QueuedTurn) -> None:
+        """Take the store's turn lease for ``item`` and catch up with the stored log."""
+        stack.enter_context(self._runtime.store.turn_lock(self.session_id, item.token.wait))
+        self._catch_up()
 
     def commit(self, events: List[SessionEvent]) -> None:
         """Append a finished turn's events to the store, then to the conversation."""

@@ -58,11 +58,15 @@ class SerialQueue:
         self._current: Optional[WorkItem] = None  # guarded by self._lock
         self._changed = threading.Condition(self._lock)  # notified on every state change
 
-    def submit(self, item: WorkItem) -> None:
-        """Queue ``item``; start a drain if none runs. Raises what the pool raises
-        (e.g. RuntimeError after shutdown), with the item removed again."""
+    def submit(self, item: WorkItem, *, first: bool = False) -> None:
+        """Queue ``item`` (at the front with ``first``: it runs after the item in
+        progress, before those waiting); start a drain if none runs. Raises what the
+        pool raises (e.g. RuntimeError after shutdown), with the item removed again."""
         with self._lock:
-            self._items.append(item)
+            if first:
+                self._items.appendleft(item)
+            else:
+                self._items.append(item)
             if self._state != _IDLE:
                 return
             ticket = self._set_state(_SCHEDULED)

@@ -43,6 +43,7 @@ from ..providers.base import CallContext, Message, ModelRequest, Provider, ToolS
 from ..tools import SessionHooks, Tool
 from ..types import SessionConfig
 from .callbacks import apply_prompt_hook, notify_error
+from .tokens import estimate_message
 from .toolround import run_tool_round
 from .toolset import compose_system_message, session_tools
 
@@ -74,6 +75,10 @@ class TurnEnv:
     #: the session's MCP tools by name (starting its servers on first use); gets
     #: the turn's recorder for server status events.
     mcp_tools: Callable[[Callable[[str, Any], SessionEvent]], Mapping[str, Tool]] = lambda _record: {}
+    #: called before each model call with its system message, tools and the tokens
+    #: of the turn's own messages so far; raises if the request would not fit the
+    #: context window (see ``copilot_sdk._engine.keeper``).
+    check_request: Optional[Callable[[Optional[str], Sequence[ToolSpec], int], None]] = None
 
 
 class _Phase:
@@ -114,6 +119,7 @@ def execute_turn(
         start = record("assistant.turn_start", AssistantTurnStartData(turn_id=turn_id), user_event)
         messages: List[Message] = list(env.history)
         messages.append(Message(role="user", content=prompt))
+        added = estimate_message(messages[-1])  # tokens of the turn's own messages
         phase.text = "starting MCP servers" if config.mcp_servers else phase.text
         tools, sdk_preamble = session_tools(config, env.mcp_tools(_child_recorder(record, start)))
         system_message = compose_system_message(config.system_message, sdk_preamble)
@@ -126,6 +132,9 @@ def execute_turn(
         while True:
             if token.cancelled:
                 raise AbortedError("the turn was aborted")
+            if env.check_request is not None:
+                phase.text = "preparing the request"
+                env.check_request(system_message, specs, added)
             message_id = new_id()
             request = ModelRequest(
                 model=config.model,
@@ -173,6 +182,7 @@ def execute_turn(
             messages.append(
                 Message(role="assistant", content=response.content, tool_calls=response.tool_calls)
             )
+            added += estimate_message(messages[-1])
             if not response.tool_calls:
                 break
             rounds += 1
@@ -201,6 +211,7 @@ def execute_turn(
                         name=result.tool_name,
                     )
                 )
+                added += estimate_message(messages[-1])
         phase.text = "saving the turn"
         end = new_event("assistant.turn_end", AssistantTurnEndData(turn_id=turn_id), start.id)
         if not control.begin_commit():

@@ -94,6 +94,7 @@ _LOGGER_NAMES = (  # every logger of the package (a test keeps this list complet
     "copilot_sdk.cancel",
     "copilot_sdk.cli",
     "copilot_sdk.client",
+    "copilot_sdk.compaction",
     "copilot_sdk.http",
     "copilot_sdk.login",
     "copilot_sdk.providers",
