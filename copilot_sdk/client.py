@@ -25,12 +25,14 @@ from . import __version__
 from ._engine.runner import Runtime
 from ._engine.turnctx import in_any_turn
 from ._github.auth import discover_github_token
+from ._transport.checks import check_number
 from ._transport.http import Timeouts, Transport
 from ._transport.retry import RetryPolicy
 from .errors import CopilotError, SessionClosedError, SessionExistsError, SessionNotFoundError
 from .providers import Provider, make_provider
 from .session import Session
 from .store import SessionRecord, SessionStore, open_store
+from .tools.mcp.manager import McpManager
 from .types import ModelInfo, ProviderConfig, SessionConfig, SessionMetadata, validate_session_id
 
 logger = logging.getLogger("copilot_sdk.client")
@@ -63,6 +65,7 @@ class CopilotClient:
         max_retry_after: longest server-requested wait honoured; a longer one
             fails at once with RateLimitError.
         allow_insecure_http: allow plain http:// to hosts other than loopback.
+        mcp_start_timeout: seconds an MCP server may take to start (then it fails).
 
     Thread-safe. Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
@@ -82,6 +85,7 @@ class CopilotClient:
         retry_max_delay: float = 8.0,
         max_retry_after: float = 60.0,
         allow_insecure_http: bool = False,
+        mcp_start_timeout: float = 30.0,
     ) -> None:
         if provider is not None and not isinstance(provider, ProviderConfig):
             raise TypeError(f"provider must be a ProviderConfig, not {type(provider).__name__}")
@@ -118,6 +122,8 @@ class CopilotClient:
         self._store: Optional[SessionStore] = None  # set once by start()
         self._runtime: Optional[Runtime] = None  # set once by start()
         self._owns_store = False
+        check_number("mcp_start_timeout", mcp_start_timeout)
+        self._mcp = McpManager(mcp_start_timeout)  # MCP servers: started on first use, stopped by stop()
 
     def __repr__(self) -> str:
         provider = self._default_provider.type if self._default_provider else "copilot"
@@ -161,7 +167,7 @@ class CopilotClient:
             self._tool_pool = ThreadPoolExecutor(
                 max(4, min(32, self._max_workers)), thread_name_prefix="copilot_sdk-tool"
             )
-            self._runtime = Runtime(store, self._pool, self._tool_pool, self._forget)
+            self._runtime = Runtime(store, self._pool, self._tool_pool, self._forget, self._mcp)
             self._state = _STARTED
         logger.debug("client started (max_workers=%d)", self._max_workers)
         return self
@@ -202,6 +208,7 @@ class CopilotClient:
         assert pool is not None and tool_pool is not None and transport is not None
         pool.shutdown(wait=not force, cancel_futures=True)
         tool_pool.shutdown(wait=False, cancel_futures=True)
+        self._mcp.stop()
         transport.close()
         if self._owns_store and self._store is not None:
             self._store.close()

@@ -19,6 +19,7 @@ from .tools.interaction import (
     UserInputCompletedData,
     UserInputRequestedData,
 )
+from .tools.mcp.status import SessionMcpServerStatusChangedData
 
 if TYPE_CHECKING:  # PEP 696 defaults: a bare ``SessionEvent`` means SessionEvent[EventData]
     from typing_extensions import TypeVar
@@ -94,6 +95,7 @@ class SessionEventType(str, enum.Enum):
     PERMISSION_COMPLETED = "permission.completed"
     USER_INPUT_REQUESTED = "user_input.requested"
     USER_INPUT_COMPLETED = "user_input.completed"
+    SESSION_MCP_SERVER_STATUS_CHANGED = "session.mcp_server_status_changed"
 
     # Behave as the value wherever a str would: hashing (found among plain str keys), str(), format().
     __hash__ = str.__hash__
@@ -250,6 +252,7 @@ EventData = Union[
     UserInputRequestedData,
     UserInputCompletedData,
     SessionCompactionStartData, SessionCompactionCompleteData, SessionTruncationData,
+    SessionMcpServerStatusChangedData,
 ]
 
 _DATA_CLASSES: Mapping[str, type] = {
@@ -274,6 +277,7 @@ _DATA_CLASSES: Mapping[str, type] = {
     "user_input.completed": UserInputCompletedData,
     "session.compaction_start": SessionCompactionStartData, "session.truncation": SessionTruncationData,
     "session.compaction_complete": SessionCompactionCompleteData,
+    "session.mcp_server_status_changed": SessionMcpServerStatusChangedData,
 }
 
 #: Event types a commit writes to the log; the others (deltas, retries, errors, idle, abort) are live-only.

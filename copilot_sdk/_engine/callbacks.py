@@ -33,6 +33,7 @@ __all__ = [
     "invoke_tool",
     "notify_error",
     "post_tool_use",
+    "pre_mcp_tool_call",
     "pre_tool_use",
 ]
 
@@ -179,6 +180,21 @@ def denied(tool_name: str, kind: str, message: Optional[str] = None) -> ToolResu
     text = f"Permission to run tool '{tool_name}' was denied"
     text += f": {message}" if message else "."
     return failure(text, f"permission denied ({kind})", result_type="denied")
+
+
+def pre_mcp_tool_call(
+    hooks: Any, session_id: str, tool_call_id: str, server_name: str, tool_name: str, arguments: Any
+) -> Optional[Dict[str, Any]]:
+    """Run ``on_pre_mcp_tool_call``; the ``_meta`` the call sends (None: none)."""
+    output = _run_hook(
+        hooks, "on_pre_mcp_tool_call", session_id, tool_call_id=tool_call_id,
+        server_name=server_name, tool_name=tool_name, arguments=arguments,
+    )
+    meta = _get(output, "meta_to_use")
+    if meta is not None and not isinstance(meta, dict):
+        logger.warning("on_pre_mcp_tool_call: meta_to_use must be a dict or None; ignored")
+        return None
+    return meta
 
 
 def denied_without_handler(tool_name: str, ask: Any) -> ToolResult:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from concurrent.futures import Executor
-from typing import Any, Callable, List, Protocol
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol
 
 from ..errors import AbortedError, CopilotError
 from ..events import (
@@ -28,6 +28,9 @@ from ..events import (
 )
 from ..providers.base import Provider
 from ..store.base import SessionStore
+from ..tools import Tool
+from ..tools.mcp.manager import McpManager
+from ..tools.mcp.status import SessionMcpServerStatusChangedData
 from ..types import SessionConfig
 from .history import Conversation
 from .keeper import WindowKeeper
@@ -54,6 +57,8 @@ class SessionRuntime(Protocol):
 
     def released(self, session: Any) -> None: ...
 
+    def mcp(self) -> Optional[McpManager]: ...
+
 
 class Runtime:
     """The client's :class:`SessionRuntime`: its store, its two pools, and the
@@ -63,12 +68,17 @@ class Runtime:
     """
 
     def __init__(
-        self, store: SessionStore, pool: Executor, tool_pool: Executor, released: Callable[[Any], None]
+        self, store: SessionStore, pool: Executor, tool_pool: Executor, released: Callable[[Any], None],
+        mcp: Optional[McpManager] = None,
     ) -> None:
         self.store = store
         self._pool = pool
         self._tool_pool = tool_pool
         self._released = released
+        self._mcp = mcp
+
+    def mcp(self) -> Optional[McpManager]:
+        return self._mcp
 
     def pool(self) -> Executor:
         return self._pool
@@ -113,6 +123,7 @@ class TurnRunner:
             commit=self.commit,
             schedule=schedule_compaction,
         )
+        self._mcp_seen: Dict[str, str] = {}  # server name -> last status this session reported
 
     def run(self, turn: QueuedTurn) -> SessionEvent[AssistantMessageData]:
         """Run ``turn`` to its end on this thread; raise its error if it failed."""
@@ -133,6 +144,7 @@ class TurnRunner:
                 commit=self.commit,
                 tool_executor=self._runtime.tool_pool,
                 check_request=self.keeper.request_check(config),
+                mcp_tools=self._mcp_tools,
             )
             result = execute_turn(env, turn.prompt, turn, stream=turn.stream or config.streaming)
         try:
@@ -161,6 +173,24 @@ class TurnRunner:
         """Take the store's turn lease for ``item`` and catch up with the stored log."""
         stack.enter_context(self._runtime.store.turn_lock(self.session_id, item.token.wait))
         self._catch_up()
+
+    def _mcp_tools(self, record: Callable[[str, Any], Any]) -> Mapping[str, Tool]:
+        """The tools of the session's MCP servers (started on first use); a
+        ``session.mcp_server_status_changed`` event whenever a server's status, as
+        this session last saw it, changes. Runs on the turn's thread only."""
+        manager = self._runtime.mcp()
+        if not self.config.mcp_servers or manager is None:
+            return {}
+
+        def on_status(name: str, status: str, error: Optional[str]) -> None:
+            if self._mcp_seen.get(name) != status:
+                self._mcp_seen[name] = status
+                record(
+                    "session.mcp_server_status_changed",
+                    SessionMcpServerStatusChangedData(server_name=name, status=status, error=error),
+                )
+
+        return manager.tools_for(self.config.mcp_servers, on_status)
 
     def commit(self, events: List[SessionEvent]) -> None:
         """Append a finished turn's events to the store, then to the conversation."""

@@ -51,6 +51,7 @@ from .callbacks import (
     invoke_tool,
     notify_error,
     post_tool_use,
+    pre_mcp_tool_call,
     pre_tool_use,
 )
 from .turnctx import in_tool_handler, tool_handler, turn_thread
@@ -205,7 +206,13 @@ def _prepare(
             return call
     # Here the call was approved: by the handler, the pre-tool-use hook, or the
     # default rules (which never approve a path outside the working directory).
-    call.context = ToolContext(cancel=cancel, approved_outside=ask.outside_working_directory)
+    meta = None
+    if isinstance(tool, AgentTool) and tool.source == "mcp":
+        meta = pre_mcp_tool_call(
+            config.hooks, session_id, request.tool_call_id, ask.server_name or "",
+            getattr(tool.handler, "tool", name), arguments,
+        )
+    call.context = ToolContext(cancel=cancel, approved_outside=ask.outside_working_directory, mcp_meta=meta)
     call.tool = tool
     call.invocation = ToolInvocation(
         session_id=session_id, tool_call_id=request.tool_call_id, tool_name=name, arguments=arguments

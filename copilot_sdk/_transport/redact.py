@@ -97,6 +97,7 @@ _LOGGER_NAMES = (  # every logger of the package (a test keeps this list complet
     "copilot_sdk.compaction",
     "copilot_sdk.http",
     "copilot_sdk.login",
+    "copilot_sdk.mcp",
     "copilot_sdk.providers",
     "copilot_sdk.retry",
     "copilot_sdk.serial",

@@ -79,10 +79,12 @@ class ToolContext:
     Attributes:
         cancel: the turn's cancel token (fires on abort or timeout).
         approved_outside: a handler approved a path outside the working directory.
+        mcp_meta: the ``_meta`` an MCP call sends (from ``on_pre_mcp_tool_call``).
     """
 
     cancel: Cancellation = attrs.field(factory=_NeverCancelled)
     approved_outside: bool = False
+    mcp_meta: Optional[Mapping[str, Any]] = None
 
 
 _current = threading.local()

@@ -96,6 +96,10 @@ class SessionHooks:
         on_error_occurred: input ``error`` (the message), ``error_type``,
             ``exception``, ``error_context`` ("model_call", "tool_execution" or
             "system") and ``recoverable``; notification only.
+        on_pre_mcp_tool_call: before a call of an MCP server's tool: input
+            ``server_name``, ``tool_name`` (the server's own name for it),
+            ``arguments``, ``tool_call_id``; return ``{"meta_to_use": dict | None}``
+            to set the request's ``_meta`` (absent: none is sent).
     """
 
     on_user_prompt_submitted: Optional[Callable[..., Any]] = attrs.field(
@@ -104,3 +108,6 @@ class SessionHooks:
     on_pre_tool_use: Optional[Callable[..., Any]] = attrs.field(default=None, validator=_optional_callable)
     on_post_tool_use: Optional[Callable[..., Any]] = attrs.field(default=None, validator=_optional_callable)
     on_error_occurred: Optional[Callable[..., Any]] = attrs.field(default=None, validator=_optional_callable)
+    on_pre_mcp_tool_call: Optional[Callable[..., Any]] = attrs.field(
+        default=None, validator=_optional_callable
+    )

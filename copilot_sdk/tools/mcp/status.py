@@ -1,0 +1,20 @@
+"""The event data of an MCP server's status, as a session sees it."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import attrs
+
+__all__ = ["SessionMcpServerStatusChangedData"]
+
+
+@attrs.frozen(kw_only=True)
+class SessionMcpServerStatusChangedData:
+    """``session.mcp_server_status_changed``: a server the session names connected
+    ("connected") or could not start, crashed or stopped answering ("failed"; then
+    ``error`` says why and the session goes on without its tools)."""
+
+    server_name: str
+    status: str
+    error: Optional[str] = None
