@@ -2,11 +2,11 @@
 in ``errormap`` (the one place where ``requests``/``urllib3`` exceptions become
 copilot_sdk errors); a successful reply is read through ``response``.
 
-Thread-safe: a :class:`Transport` is shared by every thread of a client. Its
-``requests.Session`` is only used for ``request()`` (safe for concurrent use when
-no per-call state lives on the session: cookies are disabled, proxies are resolved
-here once per host and passed per call). The proxy cache is guarded by
-``self._lock``.
+Thread-safe: a :class:`Transport` is shared by every thread of a client. Each
+request is prepared here (``requests.PreparedRequest``: settings fixed per client
+are resolved once, not merged again on every call) and sent straight through the
+mounted adapter, which is safe for concurrent use; no cookies are kept, proxies are
+resolved once per host. The proxy and URL caches are guarded by ``self._lock``.
 
 Abort: a request made with a :class:`CancelToken` registers "shut this socket" on
 the token for the connection it uses (see ``sockets``), from the moment urllib3
@@ -101,10 +101,12 @@ class Transport:
         adapter = CancellableAdapter(pool_connections=8, pool_maxsize=max(max_workers, 1) + 4, max_retries=0)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
+        self._adapter = adapter  # requests go straight to it (see _prepare)
         self._env_proxies = urllib.request.getproxies()
         self._lock = threading.Lock()
         self._proxy_cache: dict[Tuple[str, str], dict[str, str]] = {}  # guarded by self._lock
         self._loopback: set[str] = set()  # http hosts found loopback; added under self._lock
+        self._prepared_urls: dict[str, str] = {}  # url -> prepared url; written under self._lock
 
     def _proxies_for(self, url: str) -> dict[str, str]:
         parts = urllib.parse.urlsplit(url)
@@ -119,6 +121,40 @@ class Transport:
         with self._lock:
             self._proxy_cache[key] = proxies
         return proxies
+
+    def _prepare(
+        self,
+        method: str,
+        url: str,
+        headers: Optional[Mapping[str, str]],
+        json_body: Any,
+        data: Optional[Mapping[str, str]],
+        params: Optional[Mapping[str, str]],
+    ) -> requests.PreparedRequest:
+        """What ``Session.request`` would send, without its per-call merging of
+        settings that are fixed for this client (cookies off, no auth, no hooks, no
+        environment): the client's headers under the call's, the URL prepared once
+        per distinct URL, the body encoded as requests encodes it."""
+        prepared = requests.PreparedRequest()
+        prepared.method = method.upper()
+        if params:
+            prepared.prepare_url(url, params)
+        else:
+            cached = self._prepared_urls.get(url)  # a dict lookup: safe without the lock
+            if cached is None:
+                prepared.prepare_url(url, None)
+                with self._lock:
+                    if len(self._prepared_urls) >= 256:
+                        self._prepared_urls.clear()
+                    self._prepared_urls[url] = str(prepared.url)
+            else:
+                prepared.url = cached
+        merged = requests.structures.CaseInsensitiveDict(self._session.headers)
+        if headers:
+            merged.update(headers)
+        prepared.prepare_headers(merged)
+        prepared.prepare_body(data, None, json_body)
+        return prepared
 
     def check_url(self, url: str) -> None:
         """Raise ConfigurationError for a URL with credentials in it, or a plain-http
@@ -177,20 +213,14 @@ class Transport:
         removers: List[Callable[[], None]] = local.removers
         try:
             with translate(url, cancel):
-                response = self._session.request(
-                    method,
-                    url,
-                    headers=dict(headers or {}),
-                    json=json_body,
-                    data=data,
-                    params=params,
+                # Never followed: redirects would carry api-key/x-api-key and
+                # custom headers to another host, past check_url.
+                response = self._adapter.send(
+                    self._prepare(method, url, headers, json_body, data, params),
                     stream=True,
                     timeout=(self.timeouts.connect, self.timeouts.read),
-                    proxies=self._proxies_for(url),
                     verify=self._verify,
-                    # Never followed: requests would carry api-key/x-api-key and
-                    # custom headers to another host, past check_url.
-                    allow_redirects=False,
+                    proxies=self._proxies_for(url),
                 )
         except BaseException:
             _release(removers)
