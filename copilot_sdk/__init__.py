@@ -30,7 +30,7 @@ from .errors import (
 from .events import SessionEvent, SessionEventType
 from .session import Session
 from .tools import PermissionHandler, Tool, ToolInvocation, ToolResult, define_tool
-from .types import MessageOptions, ModelInfo, ProviderConfig, SessionConfig, SessionMetadata
+from .types import Attachment, MessageOptions, ModelInfo, ProviderConfig, SessionConfig, SessionMetadata
 
 __all__ = [
     "APIConnectionError",
@@ -39,6 +39,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AbortedError",
+    "Attachment",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",

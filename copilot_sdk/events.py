@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, Iterable, Mapping, Optional, Tup
 
 import attrs
 
+from ._engine.reasoningdata import AssistantReasoningData, AssistantReasoningDeltaData
 from ._engine.summary import SessionCompactionCompleteData, SessionCompactionStartData, SessionTruncationData
 from .tools.interaction import (
     PermissionCompletedData,
@@ -30,36 +31,15 @@ else:
         return _TypeVar(name, covariant=covariant)
 
 __all__ = [
-    "AbortData",
-    "AssistantMessageData",
-    "AssistantMessageDeltaData",
-    "AssistantTurnEndData",
-    "AssistantTurnRetryData",
-    "AssistantTurnStartData",
-    "AssistantUsageData",
-    "EventData",
-    "PERSISTED_TYPES",
-    "SessionCompactionCompleteData",
-    "SessionCompactionStartData",
-    "SessionErrorData",
-    "SessionEvent",
-    "SessionEventType",
-    "SessionIdleData",
-    "SessionTruncationData",
-    "SessionModelChangeData",
-    "SessionResumeData",
-    "SessionStartData",
-    "PermissionCompletedData",
-    "PermissionRequestedData",
-    "UserInputCompletedData",
-    "UserInputRequestedData",
-    "ToolExecutionCompleteData",
-    "ToolExecutionStartData",
-    "ToolRequest",
-    "UserMessageData",
-    "event_from_dict",
-    "event_to_dict",
-    "new_event",
+    "AbortData", "AssistantMessageData", "AssistantMessageDeltaData", "AssistantReasoningData",
+    "AssistantReasoningDeltaData", "AssistantTurnEndData", "AssistantTurnRetryData",
+    "AssistantTurnStartData", "AssistantUsageData", "EventData", "PERSISTED_TYPES",
+    "PermissionCompletedData", "PermissionRequestedData", "SessionCompactionCompleteData",
+    "SessionCompactionStartData", "SessionErrorData", "SessionEvent", "SessionEventType",
+    "SessionIdleData", "SessionModelChangeData", "SessionResumeData", "SessionStartData",
+    "SessionTruncationData", "ToolExecutionCompleteData", "ToolExecutionStartData", "ToolRequest",
+    "UserInputCompletedData", "UserInputRequestedData", "UserMessageData", "event_from_dict",
+    "event_to_dict", "new_event",
 ]
 
 
@@ -128,6 +108,8 @@ class ToolRequest:
 @attrs.frozen(kw_only=True)
 class UserMessageData:
     content: str
+    #: as sent: the official dict shapes plus what was read (see Attachment)
+    attachments: Tuple[Any, ...] = attrs.field(factory=tuple, converter=tuple)
 
 
 @attrs.frozen(kw_only=True)
@@ -151,6 +133,9 @@ class AssistantMessageData:
     message_id: str
     tool_requests: Tuple[ToolRequest, ...] = attrs.field(factory=tuple, converter=_requests_tuple)
     model: Optional[str] = None
+    reasoning_text: Optional[str] = None
+    #: Responses reasoning items as the API sent them (encrypted_content too), sent back later
+    reasoning_items: Tuple[Any, ...] = attrs.field(factory=tuple, converter=tuple)
 
 
 @attrs.frozen(kw_only=True)
@@ -242,6 +227,7 @@ class SessionModelChangeData:
 
 EventData = Union[
     UserMessageData, AssistantTurnStartData, AssistantMessageDeltaData, AssistantMessageData,
+    AssistantReasoningDeltaData, AssistantReasoningData,
     AssistantUsageData, ToolExecutionStartData, ToolExecutionCompleteData, AssistantTurnEndData,
     AssistantTurnRetryData, SessionErrorData, SessionIdleData, AbortData,
     SessionStartData,
@@ -260,6 +246,8 @@ _DATA_CLASSES: Mapping[str, type] = {
     "assistant.turn_start": AssistantTurnStartData,
     "assistant.message_delta": AssistantMessageDeltaData,
     "assistant.message": AssistantMessageData,
+    "assistant.reasoning_delta": AssistantReasoningDeltaData,
+    "assistant.reasoning": AssistantReasoningData,
     "assistant.usage": AssistantUsageData,
     "tool.execution_start": ToolExecutionStartData,
     "tool.execution_complete": ToolExecutionCompleteData,
@@ -282,7 +270,7 @@ _DATA_CLASSES: Mapping[str, type] = {
 
 #: Event types a commit writes to the log; the others (deltas, retries, errors, idle, abort) are live-only.
 PERSISTED_TYPES = frozenset({
-    "user.message", "assistant.turn_start", "assistant.message", "assistant.usage",
+    "user.message", "assistant.turn_start", "assistant.message", "assistant.reasoning", "assistant.usage",
     "tool.execution_start", "tool.execution_complete", "assistant.turn_end",
     "session.compaction_start", "session.compaction_complete", "session.truncation",
 })

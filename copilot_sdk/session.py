@@ -10,8 +10,11 @@ import functools
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from typing import Any, Callable, List, Optional, Union, cast
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
+import attrs
+
+from ._engine.attachments import check_vision, has_images, resolve_attachments
 from ._engine.handlers import Handler, Handlers
 from ._engine.history import Conversation
 from ._engine.queued import EventStream, QueuedTurn
@@ -27,18 +30,22 @@ from .events import (
     SessionTruncationData,
 )
 from .providers.base import Provider
-from .types import MessageOptions, SessionConfig
+from .types import Attachment, MessageOptions, SessionConfig, attachments_tuple
 
 __all__ = ["Session"]
 
 Prompt = Union[str, MessageOptions]
+AttachmentArg = Union[Attachment, Mapping[str, Any]]
 
 
-def _prompt_text(prompt: Prompt) -> str:
+def _message(prompt: Prompt, attachments: Optional[Sequence[AttachmentArg]]) -> MessageOptions:
+    """The message to send; ``attachments=`` adds to those of a MessageOptions."""
     if isinstance(prompt, MessageOptions):
-        return prompt.prompt
+        if attachments:
+            return attrs.evolve(prompt, attachments=(*prompt.attachments, *attachments_tuple(attachments)))
+        return prompt
     if isinstance(prompt, str):
-        return MessageOptions(prompt=prompt).prompt  # validates: non-empty
+        return MessageOptions(prompt=prompt, attachments=attachments)  # validates: non-empty
     raise TypeError(f"prompt must be a str or MessageOptions, not {type(prompt).__name__}")
 
 
@@ -100,38 +107,52 @@ class Session:
         return self._config
 
     # -- sending --------------------------------------------------------------
-    def send(self, prompt: Prompt) -> SessionEvent[AssistantMessageData]:
+    def send(
+        self, prompt: Prompt, *, attachments: Optional[Sequence[AttachmentArg]] = None
+    ) -> SessionEvent[AssistantMessageData]:
         """Send a message and block until the answer.
+
+        ``attachments``: files, directories, selections or images to send with the
+        message (:class:`~copilot_sdk.Attachment` objects or the official dicts);
+        they are read now, and stored with the message.
 
         Returns:
             The final ``assistant.message`` event; ``reply.data.content`` is the text.
 
         Raises:
             APIError and subclasses, AbortedError, SessionClosedError, ValueError
-            (empty prompt), CopilotError (called from this session's own handler or
+            (empty prompt; an attachment that cannot be sent, or an image for a
+            model without vision), CopilotError (called from this session's own handler or
             tool, which would deadlock).
         """
         self._refuse_reentry("send")
-        turn = self._submit(_prompt_text(prompt), stream=False)
+        turn = self._submit(_message(prompt, attachments), stream=False)
         return self._wait(turn, None)
 
     def send_and_wait(
-        self, prompt: Prompt, timeout: Optional[float] = 60.0
+        self,
+        prompt: Prompt,
+        timeout: Optional[float] = 60.0,
+        *,
+        attachments: Optional[Sequence[AttachmentArg]] = None,
     ) -> SessionEvent[AssistantMessageData]:
         """Like :meth:`send`, but give up after ``timeout`` seconds (queue time
         included): the turn is aborted (or dequeued) and TurnTimeoutError raised."""
         if timeout is not None:
             check_number("timeout", timeout)
         self._refuse_reentry("send_and_wait")
-        turn = self._submit(_prompt_text(prompt), stream=False)
+        turn = self._submit(_message(prompt, attachments), stream=False)
         return self._wait(turn, timeout)
 
-    def send_async(self, prompt: Prompt) -> Future[SessionEvent[AssistantMessageData]]:
+    def send_async(
+        self, prompt: Prompt, *, attachments: Optional[Sequence[AttachmentArg]] = None
+    ) -> Future[SessionEvent[AssistantMessageData]]:
         """Queue a message; return a Future of the final ``assistant.message`` event.
-        Cancelling the Future before the turn starts removes it from the queue."""
-        return self._submit(_prompt_text(prompt), stream=False).future
+        Cancelling the Future before the turn starts removes it from the queue.
+        Attachments are read (and checked) before this returns."""
+        return self._submit(_message(prompt, attachments), stream=False).future
 
-    def stream(self, prompt: Prompt) -> EventStream:
+    def stream(self, prompt: Prompt, *, attachments: Optional[Sequence[AttachmentArg]] = None) -> EventStream:
         """Queue a message now and iterate its events as they arrive (deltas
         included, whatever ``streaming`` says), ending after ``session.idle``.
 
@@ -140,16 +161,28 @@ class Session:
         AbortedError. Leaving the loop early aborts the turn.
         """
         self._refuse_reentry("stream")
-        turn = self._submit(_prompt_text(prompt), stream=True)
+        turn = self._submit(_message(prompt, attachments), stream=True)
         return EventStream(turn, self._abort_turn, self._run_inline_until_done)
 
     def _submit(
-        self, prompt: str, *, stream: bool, run: Optional[Callable[[QueuedTurn], Any]] = None
+        self,
+        message: Union[str, MessageOptions],
+        *,
+        stream: bool,
+        run: Optional[Callable[[QueuedTurn], Any]] = None,
     ) -> QueuedTurn:
+        """Queue a turn for ``message`` (its attachments read and checked now), or,
+        with ``run``, another queued item (a compaction: ``message`` is "")."""
         with self._lock:
             if self._closing:
                 raise SessionClosedError(f"session {self._session_id!r} is closed")
-        turn = QueuedTurn(prompt, stream=stream, run=run or self._runner.run)
+        prompt: Union[str, MessageOptions] = message
+        resolved: Tuple[Dict[str, Any], ...] = ()
+        if isinstance(message, MessageOptions):
+            prompt, resolved = message.prompt, resolve_attachments(message.attachments)
+            if has_images(resolved):
+                check_vision(self._config.model, self._provider.model_info(self._config.model), resolved)
+        turn = QueuedTurn(str(prompt), stream=stream, run=run or self._runner.run, attachments=resolved)
         turn.future.add_done_callback(lambda f: f.cancelled() and self._dequeue(turn, "cancelled"))
         try:
             self._queue.submit(turn)

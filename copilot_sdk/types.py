@@ -12,6 +12,7 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import attrs
 
+from ._engine.attachment_type import Attachment, attachments_tuple, sniff_image
 from ._engine.infinite import InfiniteSessions, infinite_sessions
 from ._transport.checks import (
     FrozenDict,
@@ -31,6 +32,9 @@ from .tools.mcp.config import McpServerConfig, parse_mcp_servers
 from .tools.selection import check_tool_names
 
 __all__ = [
+    "Attachment",
+    "attachments_tuple",
+    "sniff_image",
     "FrozenDict",
     "InfiniteSessions",
     "MessageOptions",
@@ -43,6 +47,7 @@ __all__ = [
 ]
 
 PROVIDER_TYPES = ("copilot", "openai", "azure", "anthropic")
+WIRE_APIS = ("completions", "responses")
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
 
 
@@ -66,6 +71,12 @@ class ProviderConfig:
         azure_api_version: the ``api-version`` query parameter for Azure.
         github_api_url: the GitHub API used for Copilot endpoint discovery.
         token_exchange: exchange the GitHub token for a short-lived Copilot token.
+        wire_api: the OpenAI wire format: "completions" (``POST /chat/completions``)
+            or "responses" (``POST /responses``). None: chat completions for
+            "openai" and "azure"; for "copilot", each model by the endpoints its
+            models list advertises (chat completions where offered, else Responses,
+            else the Anthropic messages format); "responses" there prefers
+            Responses for models that offer both.
     """
 
     type: str = attrs.field(default="copilot")
@@ -83,11 +94,17 @@ class ProviderConfig:
         default="https://api.github.com", converter=_strip_slash, validator=_check_base_url
     )
     token_exchange: bool = attrs.field(default=False)
+    wire_api: Optional[str] = attrs.field(default=None)
 
     @type.validator
     def _check_type(self, attribute: attrs.Attribute[Any], value: object) -> None:
         if value not in PROVIDER_TYPES:
             raise ValueError(f"type must be one of {', '.join(PROVIDER_TYPES)}; got {value!r}")
+
+    @wire_api.validator
+    def _check_wire_api(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and value not in WIRE_APIS:
+            raise ValueError(f"wire_api must be one of {', '.join(WIRE_APIS)} or None; got {value!r}")
 
     def to_public_dict(self) -> dict[str, Any]:
         """The fields that may be persisted: everything but secrets and headers."""
@@ -98,6 +115,7 @@ class ProviderConfig:
             "azure_api_version": self.azure_api_version,
             "github_api_url": self.github_api_url,
             "token_exchange": self.token_exchange,
+            "wire_api": self.wire_api,
         }
 
 
@@ -292,9 +310,16 @@ def _check_prompt(inst: object, attr: attrs.Attribute[Any], value: object) -> No
 
 @attrs.frozen(kw_only=True)
 class MessageOptions:
-    """One user message. ``prompt`` is the text sent to the model."""
+    """One user message.
+
+    Attributes:
+        prompt: the text sent to the model.
+        attachments: files, directories, selections or images sent with it
+            (:class:`Attachment` objects or the official dicts).
+    """
 
     prompt: str = attrs.field(validator=_check_prompt)
+    attachments: Tuple[Attachment, ...] = attrs.field(factory=tuple, converter=attachments_tuple)
 
 
 @attrs.frozen(kw_only=True)
@@ -312,12 +337,40 @@ def _frozen_or_none(value: Optional[Mapping[str, Any]]) -> Optional[FrozenDict]:
     return None if value is None else FrozenDict(value)
 
 
+def _tuple_or_none(value: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:
+    return None if value is None else tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class ModelInfo:
-    """A model the provider offers. Fields the provider does not report are None."""
+    """A model the provider offers. Fields the provider does not report are None.
+
+    Attributes:
+        id: the model id to pass as ``SessionConfig(model=...)``.
+        name: the display name.
+        max_prompt_tokens: the context window for the prompt, in tokens.
+        max_output_tokens: the most tokens one reply may have.
+        capabilities: the provider's capability block, as it sent it.
+        vendor: who makes the model ("OpenAI", "Anthropic", ...).
+        supported_endpoints: the API paths that serve it (Copilot:
+            "/chat/completions", "/responses", "/v1/messages").
+        supports_vision: whether it takes images.
+        supports_tool_calls: whether it can call tools.
+        reasoning_efforts: the ``reasoning_effort`` values it accepts.
+        policy_state: "enabled", "disabled" or "unconfigured" (Copilot policies).
+        preview: whether it is a preview model.
+    """
 
     id: str
     name: str
     max_prompt_tokens: Optional[int] = None
     max_output_tokens: Optional[int] = None
     capabilities: Optional[FrozenDict] = attrs.field(default=None, converter=_frozen_or_none)
+    vendor: Optional[str] = None
+    supported_endpoints: Optional[Tuple[str, ...]] = attrs.field(default=None, converter=_tuple_or_none)
+    supports_vision: Optional[bool] = None
+    supports_tool_calls: Optional[bool] = None
+    reasoning_efforts: Optional[Tuple[str, ...]] = attrs.field(default=None, converter=_tuple_or_none)
+    policy_state: Optional[str] = None
+    preview: Optional[bool] = None
+

@@ -30,6 +30,7 @@ from ..events import (
     UserMessageData,
 )
 from ..providers.base import Message
+from .attachments import attachment_parts
 from .tokens import estimate_message
 
 logger = logging.getLogger("copilot_sdk.compaction")
@@ -103,11 +104,11 @@ class Projection:
         unit.last_id = event.id
         message: Optional[Message] = None
         if isinstance(data, UserMessageData):
-            message = Message(role="user", content=data.content)
+            message = user_message(data)
         elif isinstance(data, AssistantMessageData):
             for req in data.tool_requests:
                 self._names[req.tool_call_id] = req.name
-            message = Message(role="assistant", content=data.content, tool_calls=data.tool_requests)
+            message = assistant_message(data)
             self._call_estimate = self.tokens  # the prompt of the call this message answers
         elif isinstance(data, ToolExecutionCompleteData):
             message = Message(
@@ -151,6 +152,21 @@ class Projection:
 
     def messages(self) -> List[Message]:
         return [message for unit in self.units for message in unit.messages]
+
+
+def user_message(data: UserMessageData) -> Message:
+    """The message a ``user.message`` event stands for (attachments as parts)."""
+    return Message(role="user", content=data.content, parts=attachment_parts(data.attachments))
+
+
+def assistant_message(data: AssistantMessageData) -> Message:
+    """The message an ``assistant.message`` event stands for (reasoning items kept)."""
+    return Message(
+        role="assistant",
+        content=data.content,
+        tool_calls=data.tool_requests,
+        reasoning=data.reasoning_items,
+    )
 
 
 def project_history(events: Iterable[SessionEvent]) -> List[Message]:

@@ -11,7 +11,7 @@ import queue
 import threading
 import weakref
 from concurrent.futures import Future, InvalidStateError
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Tuple
 
 from .._transport.cancel import CancelToken
 from ..errors import AbortedError, CopilotError, TurnTimeoutError
@@ -36,7 +36,8 @@ def abort_error(reason: str, *, started: bool = True) -> CopilotError:
 
 
 class QueuedTurn:
-    """One submitted turn: prompt, cancel token, future, optional event sink.
+    """One submitted turn: prompt and its resolved attachments, cancel token, future,
+    optional event sink.
 
     Thread-safe: touched by the submitting thread, the thread running it and any
     thread aborting it. Its state (queued, running, committing, done) is guarded by
@@ -45,9 +46,15 @@ class QueuedTurn:
     """
 
     def __init__(
-        self, prompt: str, *, stream: bool, run: Callable[[QueuedTurn], SessionEvent[AssistantMessageData]]
+        self,
+        prompt: str,
+        *,
+        stream: bool,
+        run: Callable[[QueuedTurn], SessionEvent[AssistantMessageData]],
+        attachments: Tuple[Any, ...] = (),
     ) -> None:
         self.prompt = prompt
+        self.attachments = attachments
         self.stream = stream
         self.token = CancelToken()
         self.future: Future[SessionEvent[AssistantMessageData]] = Future()

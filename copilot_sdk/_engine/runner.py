@@ -146,7 +146,13 @@ class TurnRunner:
                 check_request=self.keeper.request_check(config),
                 mcp_tools=self._mcp_tools,
             )
-            result = execute_turn(env, turn.prompt, turn, stream=turn.stream or config.streaming)
+            result = execute_turn(
+                env,
+                turn.prompt,
+                turn,
+                stream=turn.stream or config.streaming,
+                attachments=turn.attachments,
+            )
         try:
             self.keeper.after_turn(config)
         except Exception:  # the turn is committed: never fail it for this

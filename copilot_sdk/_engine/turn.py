@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import Executor
-from typing import Any, Callable, List, Mapping, Optional, Protocol, Sequence
+from typing import Any, Callable, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 import attrs
 
@@ -28,6 +28,8 @@ from ..events import (
     AbortData,
     AssistantMessageData,
     AssistantMessageDeltaData,
+    AssistantReasoningData,
+    AssistantReasoningDeltaData,
     AssistantTurnEndData,
     AssistantTurnRetryData,
     AssistantTurnStartData,
@@ -43,6 +45,7 @@ from ..providers.base import CallContext, Message, ModelRequest, Provider, ToolS
 from ..tools import SessionHooks, Tool
 from ..types import SessionConfig
 from .callbacks import apply_prompt_hook, notify_error
+from .history import assistant_message, user_message
 from .tokens import estimate_message
 from .toolround import run_tool_round
 from .toolset import compose_system_message, session_tools
@@ -90,9 +93,17 @@ class _Phase:
 
 
 def execute_turn(
-    env: TurnEnv, prompt: str, control: TurnControl, *, stream: bool
+    env: TurnEnv,
+    prompt: str,
+    control: TurnControl,
+    *,
+    stream: bool,
+    attachments: Tuple[Any, ...] = (),
 ) -> SessionEvent[AssistantMessageData]:
     """Run one turn; return the final ``assistant.message`` event.
+
+    ``attachments`` are the resolved attachment dicts (see
+    :mod:`copilot_sdk._engine.attachments`), stored with the ``user.message``.
 
     Raises:
         AbortedError: the turn was aborted (``abort`` and ``session.idle`` emitted).
@@ -114,11 +125,11 @@ def execute_turn(
         hooks = config.hooks
         if hooks is not None and hooks.on_user_prompt_submitted is not None:
             prompt = _prompt_hook(hooks.on_user_prompt_submitted, prompt, env.session_id)
-        user_event = record("user.message", UserMessageData(content=prompt))
+        user_event = record("user.message", UserMessageData(content=prompt, attachments=attachments))
         turn_id = new_id()
         start = record("assistant.turn_start", AssistantTurnStartData(turn_id=turn_id), user_event)
         messages: List[Message] = list(env.history)
-        messages.append(Message(role="user", content=prompt))
+        messages.append(user_message(user_event.data))
         added = estimate_message(messages[-1])  # tokens of the turn's own messages
         phase.text = "starting MCP servers" if config.mcp_servers else phase.text
         tools, sdk_preamble = session_tools(config, env.mcp_tools(_child_recorder(record, start)))
@@ -136,6 +147,7 @@ def execute_turn(
                 phase.text = "preparing the request"
                 env.check_request(system_message, specs, added)
             message_id = new_id()
+            reasoning_id = new_id()
             request = ModelRequest(
                 model=config.model,
                 system_message=system_message,
@@ -157,8 +169,15 @@ def execute_turn(
                     cancel=token,
                     on_delta=_delta_emitter(record, message_id, start) if stream else None,
                     on_retry=_retry_emitter(record, phase, start),
+                    on_reasoning_delta=_reasoning_emitter(record, reasoning_id, start) if stream else None,
                 ),
             )
+            if response.reasoning_text:
+                record(
+                    "assistant.reasoning",
+                    AssistantReasoningData(reasoning_id=reasoning_id, content=response.reasoning_text),
+                    start,
+                )
             message = record(
                 "assistant.message",
                 AssistantMessageData(
@@ -166,6 +185,8 @@ def execute_turn(
                     message_id=message_id,
                     tool_requests=response.tool_calls,
                     model=response.model or config.model,
+                    reasoning_text=response.reasoning_text or None,
+                    reasoning_items=response.reasoning,
                 ),
                 start,
             )
@@ -179,9 +200,7 @@ def execute_turn(
                 ),
                 message,
             )
-            messages.append(
-                Message(role="assistant", content=response.content, tool_calls=response.tool_calls)
-            )
+            messages.append(assistant_message(message.data))
             added += estimate_message(messages[-1])
             if not response.tool_calls:
                 break
@@ -280,6 +299,19 @@ def _delta_emitter(
         )
 
     return on_delta
+
+
+def _reasoning_emitter(
+    record: Callable[..., SessionEvent], reasoning_id: str, parent: SessionEvent
+) -> Callable[[str], None]:
+    def on_reasoning(text: str) -> None:
+        record(
+            "assistant.reasoning_delta",
+            AssistantReasoningDeltaData(reasoning_id=reasoning_id, delta_content=text),
+            parent,
+        )
+
+    return on_reasoning
 
 
 def _retry_emitter(

@@ -12,7 +12,8 @@ from ..types import ProviderConfig
 from .anthropic import AnthropicProvider
 from .base import CallContext, Provider
 from .copilot import CopilotEndpoint
-from .openai import OpenAIProvider, StaticEndpoint
+from .copilot_routing import CopilotProvider
+from .openai import OpenAIProvider
 
 __all__ = ["CallContext", "Provider", "make_provider"]
 
@@ -28,15 +29,13 @@ def make_provider(
     if config.base_url:
         transport.check_url(config.base_url)
     if config.type == "copilot":
-        if not github_token:
+        if not github_token and config.bearer_token is None:
             raise ConfigurationError(NO_TOKEN_MESSAGE)
         transport.check_url(config.github_api_url)
         endpoint = CopilotEndpoint(config, github_token, transport, policy)
-        return OpenAIProvider(type="copilot", endpoint=endpoint, transport=transport, policy=policy)
+        return CopilotProvider(config=config, endpoint=endpoint, transport=transport, policy=policy)
     if config.type in ("openai", "azure"):
-        return OpenAIProvider(
-            type=config.type, endpoint=StaticEndpoint(config), transport=transport, policy=policy
-        )
+        return OpenAIProvider.from_config(config, transport=transport, policy=policy)
     if config.type == "anthropic":
         return AnthropicProvider(config=config, transport=transport, policy=policy)
     raise ConfigurationError(f"unknown provider type {config.type!r}")

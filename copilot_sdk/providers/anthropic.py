@@ -21,6 +21,7 @@ from .base import (
     ModelResponse,
     ModelsCache,
     call_model_with_retry,
+    find_model,
     read_stream,
 )
 
@@ -54,7 +55,7 @@ class AnthropicProvider:
         self._policy = policy
         root = config.base_url or ANTHROPIC_DEFAULT_URL
         self._root = root[: -len("/v1")] if root.endswith("/v1") else root
-        self._models = ModelsCache()
+        self._models: ModelsCache[List[ModelInfo]] = ModelsCache()
         self.what = "anthropic provider"
 
     def __repr__(self) -> str:
@@ -96,6 +97,10 @@ class AnthropicProvider:
 
         return call_model_with_retry(attempt, self._policy, ctx, relay)
 
+    def model_info(self, model: Optional[str]) -> Optional[ModelInfo]:
+        """The entry for ``model`` in the models list if one was fetched already."""
+        return find_model(self._models.peek(), model)
+
     def list_models(self) -> List[ModelInfo]:
         """``GET <base_url>/v1/models`` (all pages); fetched at most once per five minutes."""
 
@@ -123,4 +128,4 @@ class AnthropicProvider:
                     break
             return models
 
-        return self._models.get(fetch)
+        return list(self._models.get(fetch))

@@ -17,7 +17,7 @@ from .._transport.wirejson import loads
 from ..errors import APIResponseValidationError, APIStatusError, status_error
 from ..events import ToolRequest
 from ..types import ModelInfo
-from .base import Message, ModelRequest, ModelResponse, event_json
+from .base import ImagePart, Message, ModelRequest, ModelResponse, event_json
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -77,6 +77,12 @@ def _blocks(message: Message) -> Tuple[str, List[Block]]:
     blocks: List[Block] = []
     if message.content:  # the API refuses empty text blocks
         blocks.append({"type": "text", "text": message.content})
+    for part in message.parts:
+        if isinstance(part, ImagePart):
+            source = {"type": "base64", "media_type": part.mime_type, "data": part.data}
+            blocks.append({"type": "image", "source": source})
+        elif part.text:
+            blocks.append({"type": "text", "text": part.text})
     if message.role == "assistant":
         for call in message.tool_calls:
             blocks.append(

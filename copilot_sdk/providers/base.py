@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, List, Optional, Protocol, Tuple
+from typing import Any, Callable, Generic, List, Optional, Protocol, Tuple, TypeVar, Union
 
 import attrs
 
@@ -28,16 +28,55 @@ from ..types import ModelInfo
 
 DRAIN_TIMEOUT = 1.0  # seconds to read a stream's end after its last event
 MODELS_TTL = 300.0  # seconds a provider's model list is reused
+T = TypeVar("T")
+
+@attrs.frozen(kw_only=True)
+class TextPart:
+    """A block of text sent after a user message's own text (an attached file)."""
+
+    text: str
+
+
+@attrs.frozen(kw_only=True)
+class ImagePart:
+    """An image in a user message: its MIME type and base64 data."""
+
+    mime_type: str
+    data: str = attrs.field(repr=lambda d: f"<{len(d)} base64 characters>")
+
+    def data_url(self) -> str:
+        """The image as a ``data:`` URL (chat completions, Responses)."""
+        return f"data:{self.mime_type};base64,{self.data}"
+
+
+Part = Union[TextPart, ImagePart]
+
 
 @attrs.frozen(kw_only=True)
 class Message:
-    """One chat message. ``role`` is "user", "assistant" or "tool"."""
+    """One chat message. ``role`` is "user", "assistant" or "tool".
+
+    Attributes:
+        content: the message text.
+        parts: user messages: attached text blocks and images, after ``content``.
+        tool_calls: assistant messages: the tools the model asked for.
+        reasoning: assistant messages: the Responses reasoning items of the reply
+            (opaque wire JSON with ``encrypted_content``), sent back on later calls
+            by the Responses wire format and ignored by the others.
+        tool_call_id, name: tool results: the call answered, and the tool's name.
+    """
 
     role: str
     content: str = ""
+    parts: Tuple[Part, ...] = ()
     tool_calls: Tuple[ToolRequest, ...] = ()
+    reasoning: Tuple[Any, ...] = ()
     tool_call_id: Optional[str] = None
     name: Optional[str] = None
+
+    def has_images(self) -> bool:
+        """Whether an image is attached."""
+        return any(isinstance(p, ImagePart) for p in self.parts)
 
 
 @attrs.frozen(kw_only=True)
@@ -78,6 +117,10 @@ class ModelResponse:
     input_tokens: Optional[int] = None
     output_tokens: Optional[int] = None
     finish_reason: Optional[str] = None
+    #: the reasoning summary text, when the model sent one ("" otherwise).
+    reasoning_text: str = ""
+    #: the Responses reasoning items to send back on later calls (opaque JSON).
+    reasoning: Tuple[Any, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -88,11 +131,13 @@ class CallContext:
         cancel: aborts the call (the socket in flight is shut).
         on_delta: receives each piece of streamed assistant text, in order.
         on_retry: told ``(attempt, delay, error)`` before a retry waits.
+        on_reasoning_delta: receives each piece of a streamed reasoning summary.
     """
 
     cancel: CancelToken
     on_delta: Optional[Callable[[str], None]] = None
     on_retry: Optional[Callable[[int, float, BaseException], None]] = None
+    on_reasoning_delta: Optional[Callable[[str], None]] = None
 
 
 class Provider(Protocol):
@@ -106,6 +151,12 @@ class Provider(Protocol):
 
     def list_models(self) -> List[ModelInfo]:
         """The models this endpoint offers."""
+        ...
+
+    def model_info(self, model: Optional[str]) -> Optional[ModelInfo]:
+        """What the models list says of ``model``, or None (not listed, or no list
+        at hand: providers whose routing needs the list fetch it, others only
+        look at a list already fetched)."""
         ...
 
 
@@ -122,6 +173,12 @@ class DeltaRelay:
         if self._ctx.on_delta is not None:
             self._ctx.on_delta(text)
 
+    def reasoning(self, text: str) -> None:
+        """Pass a piece of streamed reasoning summary on (it counts as delivered)."""
+        self.delivered = True
+        if self._ctx.on_reasoning_delta is not None:
+            self._ctx.on_reasoning_delta(text)
+
 
 def call_model_with_retry(
     attempt: Callable[[], ModelResponse], policy: RetryPolicy, ctx: CallContext, relay: DeltaRelay
@@ -133,24 +190,38 @@ def call_model_with_retry(
     )
 
 
-class ModelsCache:
-    """A model list fetched at most once per ``ttl`` seconds.
+class ModelsCache(Generic[T]):
+    """A model list (or anything fetched like one) fetched at most once per ``ttl`` seconds.
 
-    Thread-safe: the cached list is guarded by ``self._lock``, held while fetching so
+    Thread-safe: the cached value is guarded by ``self._lock``, held while fetching so
     that concurrent callers share one request.
     """
 
     def __init__(self, ttl: float = MODELS_TTL) -> None:
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._cached: Optional[Tuple[float, List[ModelInfo]]] = None  # guarded by self._lock
+        self._cached: Optional[Tuple[float, T]] = None  # guarded by self._lock
 
-    def get(self, fetch: Callable[[], List[ModelInfo]]) -> List[ModelInfo]:
-        """The cached list, or ``fetch()`` when there is none or it is too old."""
+    def get(self, fetch: Callable[[], T]) -> T:
+        """The cached value, or ``fetch()`` when there is none or it is too old."""
         with self._lock:
             if self._cached is None or time.monotonic() - self._cached[0] >= self._ttl:
                 self._cached = (time.monotonic(), fetch())
-            return list(self._cached[1])
+            return self._cached[1]
+
+    def peek(self) -> Optional[T]:
+        """The cached value if there is a fresh one, without fetching."""
+        with self._lock:
+            if self._cached is None or time.monotonic() - self._cached[0] >= self._ttl:
+                return None
+            return self._cached[1]
+
+
+def find_model(models: Optional[List[ModelInfo]], model: Optional[str]) -> Optional[ModelInfo]:
+    """The entry of ``model`` in ``models`` (None if either is missing)."""
+    if not models or not model:
+        return None
+    return next((m for m in models if m.id == model), None)
 
 
 class StreamFolder(Protocol):

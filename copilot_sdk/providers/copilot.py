@@ -1,7 +1,8 @@
-"""The GitHub Copilot API as a chat-completions endpoint: where to send model calls,
-with which credentials and headers.
+"""The GitHub Copilot API as an endpoint: where to send model calls, with which
+credentials and headers. (Which wire format each model takes is decided in
+:mod:`copilot_sdk.providers.copilot_routing`.)
 
-Two modes:
+Three modes:
 
 * direct (default): model calls carry ``Authorization: Bearer <github token>``; the
   API base comes from ``GET <github_api_url>/copilot_internal/user`` ->
@@ -9,7 +10,15 @@ Two modes:
 * ``token_exchange=True``: the GitHub token is exchanged at
   ``<github_api_url>/copilot_internal/v2/token`` (``Authorization: token ...``) for a
   short-lived Copilot token and its ``endpoints.api``; it is refreshed before
-  ``refresh_in``/``expires_at``, and again once when a model call gets a 401.
+  ``refresh_in``/``expires_at``, and again once when a model call gets a 401. The
+  exchange sends ``Editor-Version`` and ``Editor-Plugin-Version``, which it requires
+  (as VS Code, Zed, copilot-api and LiteLLM send them).
+* a Copilot API token (``ProviderConfig(bearer_token=...)``, or the
+  ``GITHUB_COPILOT_API_TOKEN`` environment variable with ``COPILOT_API_URL``): used
+  as the bearer as is, against ``base_url`` (default ``https://api.githubcopilot.com``);
+  no discovery, no exchange.
+
+Model calls whose messages carry an image also send ``Copilot-Vision-Request: true``.
 
 Thread-safe: discovery and exchange are single-flight under ``self._lock``, which
 also guards the cached API base and Copilot token. Nothing here logs a credential.
@@ -45,6 +54,10 @@ logger = logging.getLogger("copilot_sdk.auth")
 __all__ = ["CopilotEndpoint", "GITHUB_API_VERSION", "INTEGRATION_ID", "with_hint"]
 
 INTEGRATION_ID = "copilot-developer-cli"
+DEFAULT_API_URL = "https://api.githubcopilot.com"
+#: what the token exchange is told about the editor (it refuses calls without both)
+EDITOR_VERSION = f"copilot_sdk/{__version__}"
+EDITOR_PLUGIN_VERSION = f"copilot_sdk/{__version__}"
 GITHUB_API_VERSION = "2025-05-01"
 MAX_REFRESH_MARGIN = 60.0  # seconds before expires_at a Copilot token is refreshed, at most
 
@@ -125,10 +138,15 @@ class CopilotEndpoint:
         ConfigurationError: the token is of a kind the Copilot API refuses.
     """
 
-    def __init__(self, config: ProviderConfig, token: str, transport: Transport, policy: RetryPolicy) -> None:
-        check_token_kind(token)
+    def __init__(
+        self, config: ProviderConfig, token: Optional[str], transport: Transport, policy: RetryPolicy
+    ) -> None:
+        if config.bearer_token is None:
+            if not token:
+                raise ValueError("CopilotEndpoint needs a GitHub token or config.bearer_token")
+            check_token_kind(token)
         self._config = config
-        self._token = token
+        self._token = token or ""
         self._transport = transport
         self._policy = policy
         self._lock = threading.Lock()
@@ -138,6 +156,8 @@ class CopilotEndpoint:
 
     def __repr__(self) -> str:
         mode = "token_exchange" if self._config.token_exchange else "direct"
+        if self._config.bearer_token is not None:
+            mode = "api_token"
         return f"CopilotEndpoint(github_api_url={self._config.github_api_url!r}, mode={mode!r})"
 
     # -- GitHub API calls --------------------------------------------------------
@@ -148,7 +168,13 @@ class CopilotEndpoint:
             "Accept": "application/json",
             "X-GitHub-Api-Version": GITHUB_API_VERSION,
             "User-Agent": f"copilot_sdk/{__version__}",
+            "Editor-Version": EDITOR_VERSION,
+            "Editor-Plugin-Version": EDITOR_PLUGIN_VERSION,
         }
+        for name in ("Editor-Version", "Editor-Plugin-Version"):  # the user's values win
+            for key, value in self._config.headers.items():
+                if key.lower() == name.lower():
+                    headers[name] = value
         try:
             return call_with_retry(
                 lambda: self._transport.request("GET", url, headers=headers, what=what).json(),
@@ -207,6 +233,8 @@ class CopilotEndpoint:
     # -- ChatEndpoint ----------------------------------------------------------
     def api_base(self) -> str:
         """The Copilot API base (``ProviderConfig.base_url`` if set, else discovered)."""
+        if self._config.bearer_token is not None:
+            return self._config.base_url or DEFAULT_API_URL
         if self._config.token_exchange:
             api = self._current_token().api_base
         else:
@@ -216,14 +244,19 @@ class CopilotEndpoint:
                 api = self._api_base
         return self._config.base_url or api
 
-    def chat_url(self, model: Optional[str]) -> str:
-        return f"{self.api_base()}/chat/completions"
+    def url(self, model: Optional[str], path: str) -> str:
+        return f"{self.api_base()}{path}"
 
     def models_url(self) -> str:
         return f"{self.api_base()}/models"
 
     def headers(self, request: Optional[ModelRequest]) -> Dict[str, str]:
-        bearer = self._current_token().token if self._config.token_exchange else self._token
+        if self._config.bearer_token is not None:
+            bearer = self._config.bearer_token
+        elif self._config.token_exchange:
+            bearer = self._current_token().token
+        else:
+            bearer = self._token
         headers = {
             "Authorization": f"Bearer {bearer}",
             "Copilot-Integration-Id": INTEGRATION_ID,
@@ -236,6 +269,8 @@ class CopilotEndpoint:
             headers["X-Initiator"] = request.initiator
             if request.interaction_id:
                 headers["X-Interaction-Id"] = request.interaction_id
+            if any(m.has_images() for m in request.messages):
+                headers["Copilot-Vision-Request"] = "true"
         headers.update(self._config.headers)
         return headers
 
@@ -246,7 +281,9 @@ class CopilotEndpoint:
             True if the call may be retried with new credentials (exchange mode),
             False otherwise (a GitHub token cannot be refreshed here).
         """
-        if not self._config.token_exchange or "Authorization" not in sent:
+        if not self._config.token_exchange or self._config.bearer_token is not None:
+            return False  # direct mode or an API token: nothing to refresh
+        if "Authorization" not in sent:
             return False  # direct mode, or the 401 came from GitHub before any model call
         with self._lock:
             current = self._copilot
@@ -260,6 +297,8 @@ class CopilotEndpoint:
         if exc.url and exc.url.startswith(f"{self._config.github_api_url}/copilot_internal/"):
             return exc  # from discovery or exchange: explained there already
         if isinstance(exc, AuthenticationError):
+            if self._config.bearer_token is not None:
+                return with_hint(exc, "the Copilot API refused the Copilot API token (expired?)")
             if self._config.token_exchange:
                 return with_hint(exc, "the Copilot API refused a freshly exchanged Copilot token")
             return with_hint(
@@ -282,10 +321,17 @@ class CopilotEndpoint:
             )
         if isinstance(exc, NotFoundError):
             return with_hint(exc, "check the model id against client.list_models()")
+        if isinstance(exc, BadRequestError) and "unsupported_api_for_model" in exc.body:
+            return with_hint(
+                exc,
+                "this model is not served on this endpoint; the provider picks the wire "
+                "format from the models list's supported_endpoints (see ProviderConfig.wire_api)",
+            )
         return exc
 
     def wire_model(self, model: Optional[str]) -> Optional[str]:
         return self._config.wire_model or model
 
     def max_tokens_field(self) -> str:
+        """Copilot's chat completions take ``max_tokens`` for every model family it serves."""
         return "max_tokens"

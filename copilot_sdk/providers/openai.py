@@ -1,63 +1,29 @@
-"""Chat-completions over HTTP: OpenAI-compatible servers, Azure OpenAI, and (through an
-endpoint object from ``copilot_sdk.providers.copilot``) the GitHub Copilot API.
+"""OpenAI-style endpoints over HTTP: OpenAI-compatible servers and Azure OpenAI, in
+the chat-completions or the Responses wire format (``ProviderConfig.wire_api``).
 
 Thread-safe: a provider holds no per-call state; it is shared by every session that
-uses the same endpoint and credentials. The models cache is guarded by
-``self._models_lock`` (held while fetching, so concurrent callers fetch once).
+uses the same endpoint and credentials. The models cache guards itself.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Protocol
+import urllib.parse
+from typing import Any, Dict, List, Mapping, Optional
 
 from .._transport.http import Transport
 from .._transport.retry import RetryPolicy, call_with_retry
-from ..errors import (
-    APIResponseValidationError,
-    APIStatusError,
-    AuthenticationError,
-    ConfigurationError,
-)
+from ..errors import APIResponseValidationError, APIStatusError, ConfigurationError
 from ..types import ModelInfo, ProviderConfig
-from .base import (
-    CallContext,
-    DeltaRelay,
-    ModelRequest,
-    ModelResponse,
-    ModelsCache,
-    call_model_with_retry,
-    read_stream,
-)
-from .openai_wire import StreamAccumulator, parse_response, request_body
+from .base import CallContext, ModelRequest, ModelResponse, ModelsCache, find_model
+from .wires import ChatWire, Endpoint, ResponsesWire, Wire, call_model
 
-__all__ = ["ChatEndpoint", "OpenAIProvider", "StaticEndpoint", "parse_models"]
+__all__ = ["OpenAIProvider", "StaticEndpoint", "parse_models"]
 
 OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
-
-
-class ChatEndpoint(Protocol):
-    """Where a chat-completions call goes, and with which headers."""
-
-    what: str  # for error messages: "openai provider", "copilot provider (api.x)"
-
-    def chat_url(self, model: Optional[str]) -> str: ...
-
-    def models_url(self) -> str: ...
-
-    def headers(self, request: Optional[ModelRequest]) -> Dict[str, str]: ...
-
-    def wire_model(self, model: Optional[str]) -> Optional[str]: ...
-
-    def max_tokens_field(self) -> str: ...
-
-    def reauthenticate(self, sent: Mapping[str, str]) -> bool:
-        """After a 401 for a call sent with ``sent``: True if fresh credentials are
-        now in place and the call may be made once more."""
-        ...
-
-    def explain(self, exc: APIStatusError) -> APIStatusError:
-        """``exc`` with advice for this endpoint, or ``exc`` itself."""
-        ...
+#: hosts whose chat completions take ``max_completion_tokens`` (their reasoning
+#: models refuse ``max_tokens``); other OpenAI-compatible servers get ``max_tokens``,
+#: the older name that every one of them knows.
+MAX_COMPLETION_TOKENS_HOSTS = ("api.openai.com",)
 
 
 class StaticEndpoint:
@@ -90,10 +56,10 @@ class StaticEndpoint:
             root += f"/deployments/{deployment}"
         return f"{root}{path}?api-version={self._config.azure_api_version}"
 
-    def chat_url(self, model: Optional[str]) -> str:
+    def url(self, model: Optional[str], path: str) -> str:
         if self._config.type == "azure":
-            return self._azure_url(model, "/chat/completions")
-        return f"{self._root}/chat/completions"
+            return self._azure_url(model, path)
+        return f"{self._root}{path}"
 
     def models_url(self) -> str:
         if self._config.type == "azure":
@@ -117,7 +83,12 @@ class StaticEndpoint:
         return self._config.wire_model or model
 
     def max_tokens_field(self) -> str:
-        return "max_completion_tokens"
+        """``max_completion_tokens`` for Azure and OpenAI itself, ``max_tokens`` for
+        other OpenAI-compatible servers (Ollama, vLLM, LiteLLM, ...)."""
+        if self._config.type == "azure":
+            return "max_completion_tokens"
+        host = urllib.parse.urlsplit(self._root).hostname or ""
+        return "max_completion_tokens" if host in MAX_COMPLETION_TOKENS_HOSTS else "max_tokens"
 
     def reauthenticate(self, sent: Mapping[str, str]) -> bool:
         return False  # a static key cannot be refreshed
@@ -127,7 +98,13 @@ class StaticEndpoint:
 
 
 def parse_models(body: Any) -> List[ModelInfo]:
-    """A ``/models`` reply (OpenAI or Copilot shape) -> ModelInfo list."""
+    """A ``/models`` reply (OpenAI or Copilot shape) -> ModelInfo list.
+
+    Copilot's entries also say ``vendor``, ``preview``, ``supported_endpoints``,
+    ``policy.state`` and, under ``capabilities``, ``limits`` and ``supports``
+    (``vision``, ``tool_calls``, ``reasoning_effort``); what an entry does not say
+    is None.
+    """
     items = body.get("data") if isinstance(body, Mapping) else body
     if not isinstance(items, list):
         raise APIResponseValidationError("the /models reply has no data list")
@@ -135,18 +112,44 @@ def parse_models(body: Any) -> List[ModelInfo]:
     for item in items:
         if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
             raise APIResponseValidationError("a /models entry without an id")
-        caps = item.get("capabilities") if isinstance(item.get("capabilities"), Mapping) else None
-        limits = caps.get("limits") if caps and isinstance(caps.get("limits"), Mapping) else {}
+        caps = _mapping(item.get("capabilities"))
+        limits, supports = _mapping(caps.get("limits")), _mapping(caps.get("supports"))
+        policy = _mapping(item.get("policy"))
         models.append(
             ModelInfo(
                 id=item["id"],
                 name=str(item.get("name") if isinstance(item.get("name"), str) else item["id"]),
                 max_prompt_tokens=_int(limits.get("max_prompt_tokens")),
                 max_output_tokens=_int(limits.get("max_output_tokens")),
-                capabilities=caps,
+                capabilities=caps if isinstance(item.get("capabilities"), Mapping) else None,
+                vendor=_str(item.get("vendor")),
+                supported_endpoints=_strings(item.get("supported_endpoints")),
+                supports_vision=_bool(supports.get("vision")),
+                supports_tool_calls=_bool(supports.get("tool_calls")),
+                reasoning_efforts=_strings(supports.get("reasoning_effort")),
+                policy_state=_str(policy.get("state")),
+                preview=_bool(item.get("preview")),
             )
         )
     return models
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _str(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) else None
+
+
+def _bool(value: Any) -> Optional[bool]:
+    return value if isinstance(value, bool) else None
+
+
+def _strings(value: Any) -> Optional[tuple[str, ...]]:
+    if not isinstance(value, list):
+        return None
+    return tuple(v for v in value if isinstance(v, str))
 
 
 def _int(value: Any) -> Optional[int]:
@@ -154,7 +157,15 @@ def _int(value: Any) -> Optional[int]:
 
 
 class OpenAIProvider:
-    """The chat-completions wire format over a :class:`ChatEndpoint`.
+    """An OpenAI-style endpoint in one wire format.
+
+    Args:
+        type: the provider type ("openai", "azure").
+        endpoint: where calls go (URL, credentials).
+        transport: the HTTP transport.
+        policy: the retry policy.
+        wire: the wire format; default chat completions with the endpoint's name
+            for the output limit.
 
     Thread-safe: shared by every session using this endpoint. It keeps no per-call
     state; the endpoint and the models cache guard their own, the transport is
@@ -162,77 +173,64 @@ class OpenAIProvider:
     """
 
     def __init__(
-        self, *, type: str, endpoint: ChatEndpoint, transport: Transport, policy: RetryPolicy
+        self,
+        *,
+        type: str,
+        endpoint: StaticEndpoint,
+        transport: Transport,
+        policy: RetryPolicy,
+        wire: Optional[Wire] = None,
     ) -> None:
         self.type = type
-        self._endpoint = endpoint
+        self._endpoint: Endpoint = endpoint
+        self._wire: Wire = wire or ChatWire(endpoint.max_tokens_field())
         self._transport = transport
         self._policy = policy
-        self._models = ModelsCache()
+        self._models: ModelsCache[List[ModelInfo]] = ModelsCache()
+
+    @classmethod
+    def from_config(
+        cls, config: ProviderConfig, *, transport: Transport, policy: RetryPolicy
+    ) -> OpenAIProvider:
+        """The provider for an "openai" or "azure" config (``wire_api`` picks the wire)."""
+        endpoint = StaticEndpoint(config)
+        wire: Wire = ChatWire(endpoint.max_tokens_field())
+        if config.wire_api == "responses":
+            wire = ResponsesWire()
+        return cls(type=config.type, endpoint=endpoint, transport=transport, policy=policy, wire=wire)
 
     def __repr__(self) -> str:
-        return f"OpenAIProvider(type={self.type!r}, endpoint={self._endpoint!r})"
+        return f"OpenAIProvider(type={self.type!r}, wire={self._wire.name!r})"
 
     def complete(self, request: ModelRequest, ctx: CallContext) -> ModelResponse:
-        """Make one model call (streamed when ``request.stream``), with retries; after
-        a 401 the endpoint may refresh its credentials and the call is made once more."""
-        relay = DeltaRelay(ctx)
+        """Make one model call (streamed when ``request.stream``), with retries."""
         endpoint = self._endpoint
-        model = endpoint.wire_model(request.model)
-        if model is None and self.type != "azure":  # Azure may name it in the URL
+        # Azure may name the model in the URL
+        if endpoint.wire_model(request.model) is None and self.type != "azure":
             raise ConfigurationError(
                 f"{endpoint.what}: the session has no model; pass create_session(model=...)"
             )
-        body = request_body(request, model=model, max_tokens_field=endpoint.max_tokens_field())
-        sent: Dict[str, str] = {}
+        return call_model(
+            transport=self._transport, policy=self._policy, endpoint=endpoint,
+            wire=self._wire, request=request, ctx=ctx,
+        )
 
-        def call() -> ModelResponse:
-            # URL and credentials are settled once per call, outside the retried
-            # attempt: discovery and token exchange retry on their own.
-            sent.clear()  # stays empty if the endpoint fails before the call is made
-            url = endpoint.chat_url(request.model)
-            headers = endpoint.headers(request)
-            sent.update(headers)
-
-            def attempt() -> ModelResponse:
-                response = self._transport.request(
-                    "POST",
-                    url,
-                    headers=headers,
-                    json_body=body,
-                    stream=request.stream,
-                    cancel=ctx.cancel,
-                    what=endpoint.what,
-                )
-                if not request.stream:
-                    return parse_response(response.json())
-                return read_stream(response, StreamAccumulator(), relay)
-
-            try:
-                return call_model_with_retry(attempt, self._policy, ctx, relay)
-            except APIStatusError as exc:
-                explained = self._endpoint.explain(exc)
-                if explained is exc:
-                    raise
-                raise explained from exc
-
-        try:
-            return call()
-        except AuthenticationError:
-            if relay.delivered or not self._endpoint.reauthenticate(sent):
-                raise
-        return call()
+    def model_info(self, model: Optional[str]) -> Optional[ModelInfo]:
+        """The entry for ``model`` in the models list if one was fetched already."""
+        return find_model(self._models.peek(), model)
 
     def list_models(self) -> List[ModelInfo]:
         """The endpoint's models; fetched at most once per five minutes."""
+        return list(
+            self._models.get(
+                lambda: parse_models(fetch_models_json(self._endpoint, self._transport, self._policy))
+            )
+        )
 
-        def fetch() -> List[ModelInfo]:
-            url, headers = self._endpoint.models_url(), self._endpoint.headers(None)
 
-            def attempt() -> List[ModelInfo]:
-                response = self._transport.request("GET", url, headers=headers, what=self._endpoint.what)
-                return parse_models(response.json())
-
-            return call_with_retry(attempt, self._policy)
-
-        return self._models.get(fetch)
+def fetch_models_json(endpoint: Endpoint, transport: Transport, policy: RetryPolicy) -> Any:
+    """``GET`` the endpoint's models list (with retries): the JSON it returned."""
+    url, headers = endpoint.models_url(), endpoint.headers(None)
+    return call_with_retry(
+        lambda: transport.request("GET", url, headers=headers, what=endpoint.what).json(), policy
+    )

@@ -8,13 +8,13 @@ servers, Azure OpenAI and the GitHub Copilot API alike. No I/O here.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .._transport.sse import ServerSentEvent
 from .._transport.wirejson import loads, scrub_surrogates
 from ..errors import APIResponseValidationError
 from ..events import ToolRequest
-from .base import Message, ModelRequest, ModelResponse, event_json
+from .base import ImagePart, Message, ModelRequest, ModelResponse, event_json
 
 __all__ = ["StreamAccumulator", "parse_arguments", "request_body", "parse_response"]
 
@@ -35,6 +35,14 @@ def _message_to_wire(message: Message) -> Dict[str, Any]:
                 for call in message.tool_calls
             ],
         }
+    if message.role == "user" and message.parts:
+        parts: List[Dict[str, Any]] = [{"type": "text", "text": message.content}]
+        for part in message.parts:
+            if isinstance(part, ImagePart):
+                parts.append({"type": "image_url", "image_url": {"url": part.data_url()}})
+            else:
+                parts.append({"type": "text", "text": part.text})
+        return {"role": "user", "content": parts}
     return {"role": message.role, "content": message.content}
 
 
@@ -120,41 +128,59 @@ def _tool_call(raw: Any) -> ToolRequest:
 
 
 def parse_response(body: Any) -> ModelResponse:
-    """A non-streamed chat-completions reply -> ModelResponse (validating its shape)."""
+    """A non-streamed chat-completions reply -> ModelResponse (validating its shape).
+
+    Every choice is read: the text of all choices joined, the tool calls of all
+    choices in order (the Copilot API serves Claude's tool calls in a second choice,
+    after a first one holding the text). ``finish_reason`` is "tool_calls" when there
+    are any, else the first choice's.
+    """
     if not isinstance(body, Mapping):
         raise _invalid("not a JSON object")
     choices = body.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
+    if not isinstance(choices, list) or not choices:
         raise _invalid("no choices")
-    message = choices[0].get("message")
-    if not isinstance(message, Mapping):
-        raise _invalid("choices[0].message is missing")
-    content = message.get("content")
-    if content is not None and not isinstance(content, str):
-        raise _invalid("message.content is not a string")
-    raw_calls = message.get("tool_calls") or []
-    if not isinstance(raw_calls, list):
-        raise _invalid("message.tool_calls is not a list")
+    texts: List[str] = []
+    calls: List[ToolRequest] = []
+    for index, choice in enumerate(choices):
+        message = choice.get("message") if isinstance(choice, Mapping) else None
+        if not isinstance(message, Mapping):
+            raise _invalid(f"choices[{index}].message is missing")
+        content = message.get("content")
+        if content is not None and not isinstance(content, str):
+            raise _invalid("message.content is not a string")
+        raw_calls = message.get("tool_calls") or []
+        if not isinstance(raw_calls, list):
+            raise _invalid("message.tool_calls is not a list")
+        texts.append(content or "")
+        calls.extend(_tool_call(c) for c in raw_calls)
     input_tokens, output_tokens = _usage(body)
+    finish = "tool_calls" if calls else choices[0].get("finish_reason")
     return ModelResponse(
-        content=content or "",
-        tool_calls=tuple(_tool_call(c) for c in raw_calls),
+        content="".join(texts),
+        tool_calls=tuple(calls),
         model=body.get("model") if isinstance(body.get("model"), str) else None,
         message_id=body.get("id") if isinstance(body.get("id"), str) else None,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        finish_reason=choices[0].get("finish_reason"),
+        finish_reason=finish,
     )
 
 
 class StreamAccumulator:
     """Folds stream chunks into a snapshot; ``add`` returns the new text delta.
-    Not thread-safe (one stream, one reader)."""
+
+    Chunks of every choice are folded in (text in arrival order, tool calls by
+    choice then index), for the Copilot API's Claude replies whose tool calls come
+    as a second choice. Not thread-safe (one stream, one reader).
+    """
 
     def __init__(self) -> None:
         self.done = False  # [DONE] was seen
         self.content: List[str] = []
-        self.tool_calls: Dict[int, Dict[str, Any]] = {}
+        self.tool_calls: Dict[Tuple[int, int], Dict[str, Any]] = {}  # (choice, index) -> call
+        self._seen: set[int] = set()  # choices that sent a chunk
+        self._finished: Dict[int, str] = {}  # choice -> its finish_reason
         self.model: Optional[str] = None
         self.message_id: Optional[str] = None
         self.finish_reason: Optional[str] = None
@@ -169,8 +195,8 @@ class StreamAccumulator:
         return self.add(event_json(event, url))
 
     def complete(self) -> bool:
-        """A stream may end at ``[DONE]`` or after a choice's ``finish_reason``."""
-        return self.done or self.finish_reason is not None
+        """A stream may end at ``[DONE]`` or once every choice seen has a ``finish_reason``."""
+        return self.done or (bool(self._finished) and self._seen <= set(self._finished))
 
     def add(self, chunk: Any) -> str:
         """Fold one decoded chunk in; return the text delta it carried."""
@@ -190,10 +216,15 @@ class StreamAccumulator:
             raise _invalid("stream chunk choices is not a list")
         text = ""
         for choice in choices:
-            if not isinstance(choice, Mapping) or choice.get("index", 0) != 0:
+            if not isinstance(choice, Mapping):
                 continue
+            at = choice.get("index", 0)
+            at = at if isinstance(at, int) else 0
+            self._seen.add(at)
             if choice.get("finish_reason"):
-                self.finish_reason = choice["finish_reason"]
+                self._finished[at] = choice["finish_reason"]
+                if self.finish_reason != "tool_calls":
+                    self.finish_reason = choice["finish_reason"]
             delta = choice.get("delta") or {}
             if not isinstance(delta, Mapping):
                 raise _invalid("stream chunk delta is not an object")
@@ -205,13 +236,14 @@ class StreamAccumulator:
             if not isinstance(tool_calls, list):
                 raise _invalid("stream chunk delta.tool_calls is not a list")
             for call in tool_calls:
-                self._add_tool_call(call)
+                self._add_tool_call(at, call)
         return text
 
-    def _add_tool_call(self, call: Any) -> None:
+    def _add_tool_call(self, at: int, call: Any) -> None:
         if not isinstance(call, Mapping) or not isinstance(call.get("index"), int):
             raise _invalid("a tool-call delta without an index")
-        slot = self.tool_calls.setdefault(call["index"], {"id": None, "name": "", "arguments": ""})
+        key = (at, call["index"])
+        slot = self.tool_calls.setdefault(key, {"id": None, "name": "", "arguments": ""})
         if isinstance(call.get("id"), str):
             slot["id"] = call["id"]
         function = call.get("function") or {}
@@ -224,8 +256,8 @@ class StreamAccumulator:
 
     def result(self) -> ModelResponse:
         calls = []
-        for index in sorted(self.tool_calls):
-            slot = self.tool_calls[index]
+        for key in sorted(self.tool_calls):
+            slot = self.tool_calls[key]
             if not slot["id"] or not slot["name"]:
                 raise _invalid("a streamed tool call without an id or name")
             calls.append(
@@ -242,5 +274,5 @@ class StreamAccumulator:
             message_id=self.message_id,
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
-            finish_reason=self.finish_reason,
+            finish_reason="tool_calls" if calls else self.finish_reason,
         )
