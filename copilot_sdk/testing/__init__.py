@@ -39,6 +39,7 @@ from ._anthropic import ROUTES as _ANTHROPIC_ROUTES
 from ._github import ROUTES as _GITHUB_ROUTES
 from ._github import GitHubSettings, settings_for
 from ._openai import ROUTES as _OPENAI_ROUTES
+from ._responses import ROUTES as _RESPONSES_ROUTES
 from ._server import MockHTTPServer, Route
 from ._state import ServerState, Settings
 from ._types import MockFault, MockReply, MockToolCall, RecordedRequest
@@ -57,7 +58,7 @@ __all__ = [
 for _cls in (GitHubSettings, MockFault, MockReply, MockToolCall, RecordedRequest):
     _cls.__module__ = __name__
 
-_ROUTES: tuple[Route, ...] = (*_GITHUB_ROUTES, *_ANTHROPIC_ROUTES, *_OPENAI_ROUTES)
+_ROUTES: tuple[Route, ...] = (*_GITHUB_ROUTES, *_ANTHROPIC_ROUTES, *_RESPONSES_ROUTES, *_OPENAI_ROUTES)
 """Every endpoint served, more specific routes first (the first match wins)."""
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ._limits import DEFAULT_MAX_PROMPT_TOKENS, anthropic_prompt_tokens, anthropic_too_long
-from ._openai import MODELS, echo_text, handle_models
+from ._openai import MODELS, echo_text, handle_models, images_note
 from ._server import Exchange, Route, path_endswith, pieces, send_fault
 from ._types import MockFault, MockReply, MockToolCall
 
@@ -61,6 +61,18 @@ def _echo_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
         role = "tool" if only_results else message.get("role")
         out.append({"role": role, "content": _block_text(content)})
     return out
+
+
+def _images(body: dict[str, Any]) -> list[str]:
+    """The image blocks of the request, as data URLs (for the echo)."""
+    urls = []
+    for message in body["messages"]:
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else ():
+            source = block.get("source") if isinstance(block, dict) and block.get("type") == "image" else None
+            if isinstance(source, dict) and source.get("type") == "base64":
+                urls.append(f"data:{source.get('media_type')};base64,{source.get('data')}")
+    return urls
 
 
 def _problem(exchange: Exchange) -> str | None:
@@ -111,7 +123,7 @@ def handle_messages(exchange: Exchange) -> None:
             return
         send_fault(exchange, item)
         return
-    echo = echo_text(model, _echo_messages(body))
+    echo = echo_text(model, _echo_messages(body)) + images_note(_images(body))
     reply = item if item is not None else MockReply(content=echo)
     settings = exchange.state.settings
     if not exchange.sleep(reply.latency if reply.latency is not None else settings.latency):

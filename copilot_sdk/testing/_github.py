@@ -7,8 +7,15 @@ Served (``<api>`` is ``<server url>/copilot-api``):
   ``expires_at``, ``refresh_in`` and ``endpoints.api``;
 * ``POST /login/device/code`` and ``POST /login/oauth/access_token`` -> the OAuth
   device flow, following a scriptable sequence of outcomes;
-* ``POST <api>/chat/completions`` and ``GET <api>/models`` -> the OpenAI-format
-  handlers, after checking the ``Authorization`` header like the Copilot API does.
+* ``POST <api>/chat/completions``, ``POST <api>/responses``, ``POST <api>/v1/messages``
+  -> the chat-completions, Responses and Anthropic handlers, after checking the
+  ``Authorization`` header like the Copilot API does and that the model is served on
+  that endpoint (``400 unsupported_api_for_model`` otherwise); Claude models' tool
+  calls come in a second choice on chat completions, as Copilot sends them;
+* ``GET <api>/models`` -> the Copilot models list (``copilot_sdk.testing._copilot_models``).
+
+The token exchange requires ``Editor-Version`` and ``Editor-Plugin-Version`` (as the
+real one does; ``GitHubSettings.exchange_headers``).
 
 Behaviour is set on :class:`GitHubSettings` (``MockModelServer.github``).
 """
@@ -21,7 +28,10 @@ import weakref
 from collections.abc import Iterable
 from typing import Any, Optional
 
-from ._openai import handle_chat_completions, handle_models
+from ._anthropic import handle_messages
+from ._copilot_models import COPILOT_MODELS, endpoint_problem
+from ._openai import handle_chat_completions
+from ._responses import handle_responses
 from ._server import Exchange, Route, path_endswith
 from ._state import ServerState
 
@@ -43,6 +53,7 @@ class GitHubSettings:
         token_ttl: seconds a Copilot token from the exchange stays valid.
         refresh_in: the ``refresh_in`` sent with it (None: ``token_ttl`` * 0.8).
         require_headers: headers a Copilot API call must carry, else 400 names them.
+        exchange_headers: headers the token exchange requires, else 400 names them.
         device_flow_script: outcomes of successive access-token polls, consumed in
             order: "pending", "slow_down", "success", "expired", "access_denied";
             once empty, polls succeed.
@@ -62,6 +73,7 @@ class GitHubSettings:
         self.token_ttl: float = 1800.0
         self.refresh_in: Optional[float] = None
         self.require_headers: tuple[str, ...] = ("Copilot-Integration-Id",)
+        self.exchange_headers: tuple[str, ...] = ("Editor-Version", "Editor-Plugin-Version")
         self.device_interval: float = 0.01
         self.slow_down_interval: Optional[float] = 0.02
         self.device_token: str = "gho_mockDeviceFlowToken0000000000000000000"
@@ -189,6 +201,10 @@ def handle_token(exchange: Exchange) -> None:
     if not _check_github_auth(exchange):
         return
     settings = settings_for(exchange.state)
+    missing = [h for h in settings.exchange_headers if exchange.request.get_header(h) is None]
+    if missing:
+        _github_error(exchange, 400, f"missing required header(s): {', '.join(missing)}")
+        return
     token, expires = settings.issue_token()
     refresh_in = settings.refresh_in if settings.refresh_in is not None else settings.token_ttl * 0.8
     exchange.send_json(
@@ -219,16 +235,42 @@ def _check_copilot_auth(exchange: Exchange) -> bool:
     return True
 
 
+def _check_endpoint(exchange: Exchange, endpoint: str) -> bool:
+    body = exchange.request.body
+    model = body.get("model") if isinstance(body, dict) else None
+    problem = endpoint_problem(model, endpoint)
+    if problem is None:
+        return True
+    status, code, message = problem
+    exchange.send_json(status, {"error": {"message": message, "code": code, "type": "invalid_request_error"}})
+    return False
+
+
 def handle_copilot_chat(exchange: Exchange) -> None:
-    """``POST <api>/chat/completions``: authorization checked, then the OpenAI handler."""
-    if _check_copilot_auth(exchange):
-        handle_chat_completions(exchange)
+    """``POST <api>/chat/completions``: authorization and endpoint checked, then the
+    OpenAI handler (Claude models' tool calls in a second choice)."""
+    if _check_copilot_auth(exchange) and _check_endpoint(exchange, "/chat/completions"):
+        body = exchange.request.body
+        model = str(body.get("model", "")) if isinstance(body, dict) else ""
+        handle_chat_completions(exchange, split_choices=model.startswith("claude"))
+
+
+def handle_copilot_responses(exchange: Exchange) -> None:
+    """``POST <api>/responses``: authorization and endpoint checked, then the Responses handler."""
+    if _check_copilot_auth(exchange) and _check_endpoint(exchange, "/responses"):
+        handle_responses(exchange)
+
+
+def handle_copilot_messages(exchange: Exchange) -> None:
+    """``POST <api>/v1/messages``: authorization and endpoint checked, then the Anthropic handler."""
+    if _check_copilot_auth(exchange) and _check_endpoint(exchange, "/v1/messages"):
+        handle_messages(exchange)
 
 
 def handle_copilot_models(exchange: Exchange) -> None:
-    """``GET <api>/models``: authorization checked, then the OpenAI models list."""
+    """``GET <api>/models``: authorization checked, then the Copilot models list."""
     if _check_copilot_auth(exchange):
-        handle_models(exchange)
+        exchange.send_json(200, {"object": "list", "data": list(COPILOT_MODELS)})
 
 
 def _body(exchange: Exchange) -> dict[str, Any]:
@@ -287,6 +329,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", path_endswith("/login/device/code"), handle_device_code),
     Route("POST", path_endswith("/login/oauth/access_token"), handle_access_token),
     Route("POST", _under_api("/chat/completions"), handle_copilot_chat, model_call=True),
+    Route("POST", _under_api("/responses"), handle_copilot_responses, model_call=True),
+    Route("POST", _under_api("/v1/messages"), handle_copilot_messages, model_call=True),
     Route("GET", _under_api("/models"), handle_copilot_models),
 )
 """The GitHub/Copilot routes; they go before the generic OpenAI-format routes."""

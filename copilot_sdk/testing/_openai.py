@@ -7,6 +7,7 @@ against them.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator, Sequence
@@ -84,6 +85,37 @@ def echo_text(model: str, messages: Sequence[Any]) -> str:
     )
 
 
+def images_note(urls: Sequence[str]) -> str:
+    """The echo's account of the images a request carried: "" for none, else
+    ``"; images=['image/png 1234 bytes', ...]"`` (MIME type and decoded size of each
+    ``data:`` URL; other URLs as given)."""
+    if not urls:
+        return ""
+    described = []
+    for url in urls:
+        head, _, data = url.partition(",")
+        if url.startswith("data:") and head.endswith(";base64"):
+            try:
+                size = len(base64.b64decode(data, validate=True))
+            except ValueError:
+                size = -1
+            described.append(f"{head[5:-7]} {size} bytes")
+        else:
+            described.append(url[:100])
+    return f"; images={described!r}"
+
+
+def _chat_images(messages: Sequence[Any]) -> list[str]:
+    urls = []
+    for message in messages:
+        content = message.get("content") if isinstance(message, dict) else None
+        for part in content if isinstance(content, list) else ():
+            image = part.get("image_url") if isinstance(part, dict) else None
+            if isinstance(part, dict) and part.get("type") == "image_url" and isinstance(image, dict):
+                urls.append(str(image.get("url", "")))
+    return urls
+
+
 def _tool_calls_out(exchange: Exchange, calls: Sequence[MockToolCall]) -> list[_ToolCallOut]:
     out = []
     for call in calls:
@@ -108,8 +140,12 @@ def _usage(
     }
 
 
-def handle_chat_completions(exchange: Exchange) -> None:
-    """Answer ``POST .../chat/completions``: a fault, a scripted reply or the echo."""
+def handle_chat_completions(exchange: Exchange, *, split_choices: bool = False) -> None:
+    """Answer ``POST .../chat/completions``: a fault, a scripted reply or the echo.
+
+    ``split_choices``: put tool calls in a second choice (as the Copilot API serves
+    Claude models) unless the reply's own ``split_choices`` says otherwise.
+    """
     body = exchange.request.body
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
         exchange.send_json(400, error_body(400, "'messages' is required and must be an array"))
@@ -124,7 +160,9 @@ def handle_chat_completions(exchange: Exchange) -> None:
     if isinstance(item, MockFault):
         send_fault(exchange, item)
         return
-    reply = item if item is not None else MockReply(content=echo_text(model, body["messages"]))
+    if item is None:
+        echo = echo_text(model, body["messages"]) + images_note(_chat_images(body["messages"]))
+    reply = item if item is not None else MockReply(content=echo)
     settings = exchange.state.settings
     if not exchange.sleep(reply.latency if reply.latency is not None else settings.latency):
         exchange.close_abruptly()
@@ -136,10 +174,11 @@ def handle_chat_completions(exchange: Exchange) -> None:
         "model": reply.model or model,
     }
     usage = _usage(prompt_tokens, reply, reply.content, calls)
+    split = bool(calls) and (split_choices if reply.split_choices is None else reply.split_choices)
     if body.get("stream") is True:
         options = body.get("stream_options")
         include_usage = isinstance(options, dict) and options.get("include_usage") is True
-        _stream(exchange, reply, head, calls, usage if include_usage else None)
+        _stream(exchange, reply, head, calls, usage if include_usage else None, split)
         return
     message: dict[str, Any] = {
         "role": "assistant",
@@ -158,7 +197,12 @@ def handle_chat_completions(exchange: Exchange) -> None:
         "finish_reason": "tool_calls" if calls else "stop",
         "logprobs": None,
     }
-    exchange.send_json(200, {**head, "object": "chat.completion", "choices": [choice], "usage": usage})
+    choices = [choice]
+    if split:  # the text in the first choice, the tool calls in a second one
+        calls_message = {**message, "content": None, "tool_calls": message.pop("tool_calls")}
+        choices = [{**choice, "finish_reason": "stop"}, {**choice, "index": 1, "message": calls_message}]
+        message["content"] = reply.content
+    exchange.send_json(200, {**head, "object": "chat.completion", "choices": choices, "usage": usage})
 
 
 def _chunks(
@@ -167,27 +211,32 @@ def _chunks(
     calls: Sequence[_ToolCallOut],
     size: int,
     usage: dict[str, int] | None,
+    split: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Yield the stream's chunk objects: role, content, tool calls, finish, usage."""
+    """Yield the stream's chunk objects: role, content, tool calls, finish, usage
+    (with ``split``, the tool calls as choice 1)."""
     base: dict[str, Any] = {**head, "object": "chat.completion.chunk"}
     if usage is not None:
         base["usage"] = None  # as OpenAI does: null on every chunk but the last
 
-    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
-        choice = {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None, at: int = 0) -> dict[str, Any]:
+        choice = {"index": at, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
         return {**base, "choices": [choice]}
 
+    at = 1 if split else 0
     yield chunk({"role": "assistant", "content": ""})
     for piece in pieces(reply.content, size):
         yield chunk({"content": piece})
+    if split:
+        yield chunk({}, "stop")
+        yield chunk({"role": "assistant"}, at=at)
     for index, call in enumerate(calls):
         function = {"name": call.name, "arguments": ""}
-        yield chunk(
-            {"tool_calls": [{"index": index, "id": call.id, "type": "function", "function": function}]}
-        )
+        header = {"index": index, "id": call.id, "type": "function", "function": function}
+        yield chunk({"tool_calls": [header]}, at=at)
         for piece in pieces(call.arguments, size):
-            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-    yield chunk({}, "tool_calls" if calls else "stop")
+            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}, at=at)
+    yield chunk({}, "tool_calls" if calls else "stop", at=at)
     if usage is not None:
         yield {**base, "choices": [], "usage": usage}
 
@@ -198,6 +247,7 @@ def _stream(
     head: dict[str, Any],
     calls: Sequence[_ToolCallOut],
     usage: dict[str, int] | None,
+    split: bool = False,
 ) -> None:
     size = exchange.chunk_size(reply)
     stall_at = None
@@ -205,7 +255,7 @@ def _stream(
         stall_at = 1 + min(reply.stall_after, len(pieces(reply.content, size)))
     frames = (
         (b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n", sent == stall_at)
-        for sent, chunk in enumerate(_chunks(reply, head, calls, size, usage))
+        for sent, chunk in enumerate(_chunks(reply, head, calls, size, usage, split))
     )
     exchange.stream_sse(frames, reply, tail=b"data: [DONE]\n\n")
 

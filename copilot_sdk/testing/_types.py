@@ -117,6 +117,12 @@ class MockReply:
         truncate_after: Streaming: after this many chunk events, close the
             connection without ``data: [DONE]`` or the chunked terminator. Ignored
             for non-streamed requests.
+        reasoning: Responses: a reasoning summary; the reply then starts with a
+            reasoning item carrying it and an ``encrypted_content`` the server can
+            verify when the item is sent back (the other wire formats ignore it).
+        split_choices: Chat completions: put the tool calls in a second choice,
+            after a first choice holding the text, as the Copilot API serves Claude
+            models. None: only for Claude models on the Copilot API.
     """
 
     content: str = ""
@@ -129,6 +135,8 @@ class MockReply:
     chunk_delay: float | None = attrs.field(default=None, validator=_non_negative)
     stall_after: int | None = attrs.field(default=None, validator=_non_negative)
     truncate_after: int | None = attrs.field(default=None, validator=_non_negative)
+    reasoning: str | None = None
+    split_choices: bool | None = None
 
 
 @attrs.frozen(kw_only=True)
