@@ -7,6 +7,7 @@ import copilot_sdk
 PROMISED = {
     "CopilotClient", "Session", "SessionConfig", "MessageOptions", "ProviderConfig",
     "SessionEvent", "SessionEventType", "SessionMetadata", "ModelInfo",
+    "Attachment",
     "Tool", "ToolInvocation", "ToolResult", "ToolError", "define_tool", "PermissionHandler",
     "CopilotError", "APIError", "APIStatusError", "BadRequestError", "AuthenticationError",
     "PermissionDeniedError", "NotFoundError", "RateLimitError", "InternalServerError",
