@@ -25,6 +25,7 @@ from ._transport.checks import (
     _strip_slash,
     validate_session_id,
 )
+from .errors import ConfigurationError
 from .tools import PermissionRequestHandler, SessionHooks, Tool
 from .tools.builtins import BUILTIN_NAMES
 from .tools.define import validate_tools
@@ -277,21 +278,42 @@ class SessionConfig:
 
     @classmethod
     def from_public_dict(cls, data: Mapping[str, Any], session_id: str) -> SessionConfig:
-        """Rebuild a config from :meth:`to_public_dict` output (for resume)."""
-        provider = data.get("provider")
-        return cls(
-            session_id=session_id,
-            model=data.get("model"),
-            system_message=data.get("system_message"),
-            provider=ProviderConfig(**provider) if provider else None,
-            streaming=bool(data.get("streaming", False)),
-            max_tool_rounds=int(data.get("max_tool_rounds") or 25),
-            infinite_sessions=data.get("infinite_sessions"),
-            max_prompt_tokens=data.get("max_prompt_tokens"),
-            temperature=data.get("temperature"),
-            max_output_tokens=data.get("max_output_tokens"),
-            reasoning_effort=data.get("reasoning_effort"),
-        )
+        """Rebuild a config from :meth:`to_public_dict` output (for resume).
+
+        Raises:
+            ConfigurationError: the stored config is damaged (an unknown provider
+                field, a value of the wrong type), naming the session and the field.
+        """
+        try:
+            return cls(
+                session_id=session_id,
+                model=data.get("model"),
+                system_message=data.get("system_message"),
+                provider=_stored_provider(data.get("provider")),
+                streaming=bool(data.get("streaming", False)),
+                max_tool_rounds=int(data.get("max_tool_rounds") or 25),
+                infinite_sessions=data.get("infinite_sessions"),
+                max_prompt_tokens=data.get("max_prompt_tokens"),
+                temperature=data.get("temperature"),
+                max_output_tokens=data.get("max_output_tokens"),
+                reasoning_effort=data.get("reasoning_effort"),
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(
+                f"the stored config of session {session_id!r} is damaged: {exc}"
+            ) from None
+
+
+def _stored_provider(value: Any) -> Optional[ProviderConfig]:
+    if not value:
+        return None
+    if not isinstance(value, Mapping):
+        raise TypeError(f"provider is a {type(value).__name__}, not an object")
+    known = {field.name for field in attrs.fields(ProviderConfig)}
+    unknown = sorted(str(key) for key in value if key not in known)
+    if unknown:
+        raise TypeError(f"provider has unknown field(s) {', '.join(unknown)}")
+    return ProviderConfig(**value)
 
 
 def _check_prompt(inst: object, attr: attrs.Attribute[Any], value: object) -> None:

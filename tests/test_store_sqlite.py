@@ -8,6 +8,7 @@ play a crashed process's lease row); nothing in the store is patched.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import sqlite3
 import stat
@@ -23,6 +24,8 @@ import pytest
 from copilot_sdk import (
     AbortedError,
     ConfigurationError,
+    CopilotClient,
+    ProviderConfig,
     SessionExistsError,
     SessionNotFoundError,
     StoreError,
@@ -523,3 +526,63 @@ def test_many_processes_opening_a_new_database_at_once(db: Path) -> None:
         assert sorted(m.session_id for m in s.list()) == [f"p{i}" for i in range(6)]
     finally:
         s.close()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "field"),
+    [
+        ("start_time", "yesterday", "start_time"),
+        ("modified_time", "3.5e", "modified_time"),
+        ("modified_time", 2**62, "modified_time"),
+        ("config", "[1, 2]", "config"),
+        ("config", "{not json", "config"),
+        ("summary", b"\x00bytes", "summary"),
+    ],
+)
+def test_a_damaged_session_row_is_a_configuration_error_naming_session_and_field(
+    store: SQLiteStore, db: Path, column: str, value: object, field: str
+) -> None:
+    store.create(record("damaged"))
+    store.append("damaged", turn("hello"))
+    with raw(db) as conn:
+        conn.execute(f"UPDATE sessions SET {column} = ? WHERE id = 'damaged'", (value,))
+    with pytest.raises(ConfigurationError, match=f"'damaged'.*{field}"):
+        store.load("damaged")
+    if column.endswith("_time"):
+        with pytest.raises(ConfigurationError, match=f"'damaged'.*{field}"):
+            store.list()
+
+
+def test_a_damaged_event_row_is_a_configuration_error_naming_the_session(
+    store: SQLiteStore, db: Path
+) -> None:
+    store.create(record("damaged"))
+    store.append("damaged", turn("hello"))
+    with raw(db) as conn:
+        conn.execute(
+            "UPDATE events SET payload = ? WHERE session_id = 'damaged' AND seq = 0",
+            ('{"type": "user.message", "id": "x", "timestamp": 1, "data": {"bogus": 1}}',),
+        )
+    with pytest.raises(ConfigurationError, match="'damaged'"):
+        store.load("damaged")
+
+
+@pytest.mark.parametrize(
+    ("provider", "field"),
+    [({"type": "openai", "base_url": "http://127.0.0.1/v1", "bogus_key": 1}, "bogus_key"),
+     ({"type": "nonsense"}, "type"), ("a string", "provider")],
+)
+def test_a_damaged_stored_config_is_a_configuration_error_on_resume(
+    db: Path, provider: object, field: str
+) -> None:
+    provider_config = ProviderConfig(type="openai", base_url="http://127.0.0.1:9/v1")
+    with CopilotClient(store=db, provider=provider_config) as c:
+        c.create_session(model="gpt-5", session_id="damaged-config").destroy()
+    with raw(db) as conn:
+        conn.execute(
+            "UPDATE sessions SET config = ? WHERE id = 'damaged-config'",
+            (json.dumps({"model": "gpt-5", "provider": provider}),),
+        )
+    with CopilotClient(store=db, provider=provider_config) as c:
+        with pytest.raises(ConfigurationError, match=f"'damaged-config'.*{field}"):
+            c.resume_session("damaged-config")

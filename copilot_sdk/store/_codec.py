@@ -82,9 +82,10 @@ def decode_events(where: object, session_id: str, payloads: Sequence[str]) -> Li
     try:
         raws = json.loads("[" + ",".join(payloads) + "]")
         return [event_from_dict(raw) for raw in raws]
-    except ValueError as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise ConfigurationError(
-            f"the session store {where} holds an unreadable event of session {session_id!r}: {exc}"
+            f"the session store {where} holds an unreadable event of session {session_id!r}: "
+            f"{type(exc).__name__}: {exc}"
         ) from exc
 
 
@@ -92,20 +93,39 @@ def decode_record(where: object, row: Tuple[Any, ...]) -> SessionRecord:
     """A SessionRecord from ``(id, start_time, modified_time, summary, model, config)``.
 
     Raises:
-        ConfigurationError: the config is not JSON.
+        ConfigurationError: a field is damaged (a time that is not an integer, a
+            config that is not a JSON object, ...), naming the session and the field.
     """
     session_id, start, modified, summary, model, config = row
+
+    def damaged(field: str, problem: str) -> ConfigurationError:
+        return ConfigurationError(
+            f"the session store {where} holds a damaged row of session {session_id!r}: "
+            f"{field} {problem}"
+        )
+
     try:
         parsed = json.loads(config)
-    except ValueError as exc:
-        raise ConfigurationError(
-            f"the session store {where} holds an unreadable config of session {session_id!r}: {exc}"
-        ) from exc
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise damaged("config", f"is not JSON ({exc})") from exc
+    times = []
+    for field, value in (("start_time", start), ("modified_time", modified)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise damaged(field, f"is {type(value).__name__} {str(value)[:40]!r}, not a time")
+        try:
+            times.append(from_us(value))
+        except OverflowError:
+            raise damaged(field, f"is {value}, out of range for a time") from None
+    for field, value in (("summary", summary), ("model", model)):
+        if value is not None and not isinstance(value, str):
+            raise damaged(field, f"is {type(value).__name__}, not text")
+    if not isinstance(parsed, dict):
+        raise damaged("config", f"is a JSON {type(parsed).__name__}, not an object")
     return SessionRecord(
         session_id=session_id,
-        start_time=from_us(start),
-        modified_time=from_us(modified),
+        start_time=times[0],
+        modified_time=times[1],
         summary=summary,
         model=model,
-        config=parsed if isinstance(parsed, dict) else {},
+        config=parsed,
     )

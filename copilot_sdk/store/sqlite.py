@@ -256,16 +256,21 @@ class SQLiteStore:
                 " ORDER BY modified_time DESC"
             ).fetchall()
         epoch, micro = EPOCH, MICROSECOND
-        return [
-            SessionMetadata(
-                session_id=sid,
-                start_time=epoch + start * micro,
-                modified_time=epoch + modified * micro,
-                summary=summary,
-                model=model,
-            )
-            for sid, start, modified, summary, model in rows
-        ]
+        try:
+            return [
+                SessionMetadata(
+                    session_id=sid,
+                    start_time=epoch + start * micro,
+                    modified_time=epoch + modified * micro,
+                    summary=summary,
+                    model=model,
+                )
+                for sid, start, modified, summary, model in rows
+            ]
+        except (TypeError, OverflowError):  # a damaged row: find it, and name it
+            for row in rows:
+                decode_record(self._path, (*row, "{}"))
+            raise
 
     def delete(self, session_id: str) -> bool:
         """Remove the session, its log and its lease. False if it did not exist."""
