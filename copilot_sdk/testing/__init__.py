@@ -97,6 +97,17 @@ class MockModelServer:
             limit (``capabilities.limits.max_prompt_tokens``, Anthropic's
             ``max_input_tokens``); without it they report 128000 and nothing is
             enforced.
+        api_key: Require this key on model calls (``Authorization: Bearer``,
+            ``api-key`` or ``x-api-key``): without it, the real APIs' 401.
+        known_models_only: Refuse models the models list does not name with the
+            real APIs' 404 (``model_not_found``; Anthropic's ``not_found_error``).
+
+    Every model call is checked as the real APIs check it: an empty ``messages``,
+    an unknown role, a tool call without its result (or a result without its
+    call), a missing content or an out-of-range parameter gets their 400 and error
+    body; ``tool_choice``, ``parallel_tool_calls`` and the max-token limits
+    (``finish_reason: "length"``, Anthropic's ``max_tokens``) are honoured, and the
+    Anthropic endpoint merges consecutive turns of one role as the API does.
 
     Raises:
         ValueError: If a number is out of range.
@@ -111,6 +122,8 @@ class MockModelServer:
         host: str = "127.0.0.1",
         port: int = 0,
         max_prompt_tokens: int | None = None,
+        api_key: str | None = None,
+        known_models_only: bool = False,
     ) -> None:
         if latency < 0 or chunk_delay < 0:
             raise ValueError("latency and chunk_delay must be >= 0")
@@ -119,6 +132,8 @@ class MockModelServer:
         limit = max_prompt_tokens
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
             raise ValueError(f"max_prompt_tokens must be an int >= 1, got {max_prompt_tokens!r}")
+        if api_key is not None and not isinstance(api_key, str):
+            raise TypeError(f"api_key must be a str or None, not {type(api_key).__name__}")
         self._address = (host, port)
         self._state = ServerState(
             Settings(
@@ -126,6 +141,8 @@ class MockModelServer:
                 chunk_size=chunk_size,
                 chunk_delay=chunk_delay,
                 max_prompt_tokens=max_prompt_tokens,
+                api_key=api_key,
+                known_models_only=known_models_only,
             )
         )
         self._lock = threading.Lock()
@@ -266,8 +283,9 @@ class MockModelServer:
     def reset(self) -> None:
         """Clear the request log, the scripted replies and the counters.
 
-        ``max_in_flight`` restarts from the current ``in_flight``; id counters
-        (``req_<n>``, ``chatcmpl-<n>``, ``call_<n>``) restart from 1.
+        ``max_in_flight`` restarts from the current ``in_flight``; ids
+        (``req_...``, ``chatcmpl-...``, ``call_...``) get a new random salt, so that
+        they never repeat across servers or resets.
         """
         self._state.reset()
 

@@ -19,6 +19,7 @@ from typing import Any
 from ._limits import DEFAULT_MAX_PROMPT_TOKENS, anthropic_prompt_tokens, anthropic_too_long
 from ._openai import MODELS, echo_text, handle_models, images_note
 from ._server import Exchange, Route, path_endswith, pieces, send_fault
+from ._strict import access_problem, anthropic_merge, anthropic_problem, shape_reply
 from ._types import MockFault, MockReply, MockToolCall
 
 __all__ = ["ROUTES"]
@@ -27,16 +28,21 @@ _DEFAULT_MODEL = "claude-sonnet-4.5"
 _ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
+    402: "billing_error",
     403: "permission_error",
     404: "not_found_error",
+    413: "request_too_large",
     429: "rate_limit_error",
+    500: "api_error",
+    504: "timeout_error",
     529: "overloaded_error",
 }
 
 
 def _error(exchange: Exchange, status: int, message: str, headers: Any = None) -> None:
     kind = _ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
-    exchange.send_json(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
+    body = {"type": "error", "error": {"type": kind, "message": message}, "request_id": exchange.request_id}
+    exchange.send_json(status, body, headers)
 
 
 def _block_text(content: Any) -> str:
@@ -76,19 +82,17 @@ def _images(body: dict[str, Any]) -> list[str]:
 
 
 def _problem(exchange: Exchange) -> str | None:
+    """What the API would refuse; consecutive turns of one role are merged first, as
+    the API does."""
     body = exchange.request.body
     if exchange.request.get_header("anthropic-version") is None:
         return "anthropic-version: header is required"
-    if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
         return "messages: Field required"
     if not isinstance(body.get("max_tokens"), int) or body["max_tokens"] < 1:
         return "max_tokens: Field required"
-    expected = "user"
-    for i, message in enumerate(body["messages"]):
-        if not isinstance(message, dict) or message.get("role") != expected:
-            return f"messages.{i}: roles must alternate between 'user' and 'assistant', starting with 'user'"
-        expected = "assistant" if expected == "user" else "user"
-    return None
+    problem = anthropic_problem(body, anthropic_merge(body["messages"]))
+    return None if problem is None else problem[0]
 
 
 def _tool_input(call: MockToolCall) -> tuple[dict[str, Any], str]:
@@ -110,6 +114,10 @@ def handle_messages(exchange: Exchange) -> None:
         return
     body = exchange.request.body
     model = body.get("model") if isinstance(body.get("model"), str) else _DEFAULT_MODEL
+    refused = access_problem(exchange.request, exchange.state.settings, model, [m[0] for m in MODELS])
+    if refused is not None:
+        _error(exchange, *refused)
+        return
     prompt_tokens = anthropic_prompt_tokens(body)
     limit = exchange.state.settings.max_prompt_tokens
     if limit is not None and prompt_tokens > limit:
@@ -123,14 +131,23 @@ def handle_messages(exchange: Exchange) -> None:
             return
         send_fault(exchange, item)
         return
-    echo = echo_text(model, _echo_messages(body)) + images_note(_images(body))
+    merged = {**body, "messages": anthropic_merge(body["messages"])}
+    echo = echo_text(model, _echo_messages(merged)) + images_note(_images(body))
     reply = item if item is not None else MockReply(content=echo)
+    choice = body.get("tool_choice") if isinstance(body.get("tool_choice"), dict) else {}
+    reply, cut = shape_reply(
+        reply,
+        tools_off=choice.get("type") == "none",
+        parallel=choice.get("disable_parallel_tool_use") is not True,
+        max_tokens=body["max_tokens"],
+    )
+    exchange.close_after = reply.close_connection
     settings = exchange.state.settings
     if not exchange.sleep(reply.latency if reply.latency is not None else settings.latency):
         exchange.close_abruptly()
         return
     calls = [
-        (call.id or f"toolu_{exchange.state.next_id('toolu')}", call.name, *_tool_input(call))
+        (call.id or f"toolu_{exchange.state.new_id('toolu')}", call.name, *_tool_input(call))
         for call in reply.tool_calls
     ]
     usage = {
@@ -139,8 +156,8 @@ def handle_messages(exchange: Exchange) -> None:
         if reply.completion_tokens is not None
         else (len(reply.content) + sum(len(c[3]) for c in calls)) // 4 + 1,
     }
-    message_id = f"msg_{exchange.state.next_id('msg')}"
-    stop_reason = "tool_use" if calls else "end_turn"
+    message_id = f"msg_{exchange.state.new_id('msg')}"
+    stop_reason = "max_tokens" if cut else "tool_use" if calls else "end_turn"
     if body.get("stream") is True:
         events = _events(
             reply, message_id, reply.model or model, calls, usage, stop_reason, exchange.chunk_size(reply)

@@ -17,6 +17,7 @@ import attrs
 
 from ._limits import DEFAULT_MAX_PROMPT_TOKENS, openai_prompt_tokens, openai_too_long
 from ._server import Exchange, Route, error_body, path_endswith, pieces, send_fault
+from ._strict import access_problem, openai_problem, shape_reply
 from ._types import MockFault, MockReply, MockToolCall
 
 __all__ = ["MODELS", "ROUTES", "echo_text"]
@@ -119,7 +120,7 @@ def _chat_images(messages: Sequence[Any]) -> list[str]:
 def _tool_calls_out(exchange: Exchange, calls: Sequence[MockToolCall]) -> list[_ToolCallOut]:
     out = []
     for call in calls:
-        call_id = call.id if call.id is not None else f"call_{exchange.state.next_id('call')}"
+        call_id = call.id if call.id is not None else f"call_{exchange.state.new_id('call')}"
         args = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
         out.append(_ToolCallOut(call_id, call.name, args))
     return out
@@ -150,7 +151,18 @@ def handle_chat_completions(exchange: Exchange, *, split_choices: bool = False) 
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
         exchange.send_json(400, error_body(400, "'messages' is required and must be an array"))
         return
+    problem = openai_problem(body)
+    if problem is not None:
+        text, param, code = problem
+        exchange.send_json(400, error_body(400, text, code, param))
+        return
     model = _request_model(exchange)
+    refused = access_problem(exchange.request, exchange.state.settings, model, [m[0] for m in MODELS])
+    if refused is not None:
+        status, text = refused
+        code = "invalid_api_key" if status == 401 else "model_not_found"
+        exchange.send_json(status, error_body(status, text, code))
+        return
     prompt_tokens = openai_prompt_tokens(body)
     limit = exchange.state.settings.max_prompt_tokens
     if limit is not None and prompt_tokens > limit:
@@ -163,13 +175,21 @@ def handle_chat_completions(exchange: Exchange, *, split_choices: bool = False) 
     if item is None:
         echo = echo_text(model, body["messages"]) + images_note(_chat_images(body["messages"]))
     reply = item if item is not None else MockReply(content=echo)
+    limit_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
+    reply, cut = shape_reply(
+        reply,
+        tools_off=body.get("tool_choice") == "none",
+        parallel=body.get("parallel_tool_calls") is not False,
+        max_tokens=limit_tokens if isinstance(limit_tokens, int) else None,
+    )
+    exchange.close_after = reply.close_connection
     settings = exchange.state.settings
     if not exchange.sleep(reply.latency if reply.latency is not None else settings.latency):
         exchange.close_abruptly()
         return
     calls = _tool_calls_out(exchange, reply.tool_calls)
     head = {
-        "id": f"chatcmpl-{exchange.state.next_id('chatcmpl')}",
+        "id": f"chatcmpl-{exchange.state.new_id('chatcmpl')}",
         "created": int(time.time()),
         "model": reply.model or model,
     }
@@ -178,7 +198,7 @@ def handle_chat_completions(exchange: Exchange, *, split_choices: bool = False) 
     if body.get("stream") is True:
         options = body.get("stream_options")
         include_usage = isinstance(options, dict) and options.get("include_usage") is True
-        _stream(exchange, reply, head, calls, usage if include_usage else None, split)
+        _stream(exchange, reply, head, calls, usage if include_usage else None, split, cut)
         return
     message: dict[str, Any] = {
         "role": "assistant",
@@ -194,7 +214,7 @@ def handle_chat_completions(exchange: Exchange, *, split_choices: bool = False) 
     choice = {
         "index": 0,
         "message": message,
-        "finish_reason": "tool_calls" if calls else "stop",
+        "finish_reason": _finish(calls, cut),
         "logprobs": None,
     }
     choices = [choice]
@@ -205,6 +225,10 @@ def handle_chat_completions(exchange: Exchange, *, split_choices: bool = False) 
     exchange.send_json(200, {**head, "object": "chat.completion", "choices": choices, "usage": usage})
 
 
+def _finish(calls: Sequence[_ToolCallOut], cut: bool) -> str:
+    return "length" if cut else "tool_calls" if calls else "stop"
+
+
 def _chunks(
     reply: MockReply,
     head: dict[str, Any],
@@ -212,6 +236,7 @@ def _chunks(
     size: int,
     usage: dict[str, int] | None,
     split: bool = False,
+    cut: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Yield the stream's chunk objects: role, content, tool calls, finish, usage
     (with ``split``, the tool calls as choice 1)."""
@@ -236,7 +261,7 @@ def _chunks(
         yield chunk({"tool_calls": [header]}, at=at)
         for piece in pieces(call.arguments, size):
             yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}, at=at)
-    yield chunk({}, "tool_calls" if calls else "stop", at=at)
+    yield chunk({}, _finish(calls, cut), at=at)
     if usage is not None:
         yield {**base, "choices": [], "usage": usage}
 
@@ -248,6 +273,7 @@ def _stream(
     calls: Sequence[_ToolCallOut],
     usage: dict[str, int] | None,
     split: bool = False,
+    cut: bool = False,
 ) -> None:
     size = exchange.chunk_size(reply)
     stall_at = None
@@ -255,7 +281,7 @@ def _stream(
         stall_at = 1 + min(reply.stall_after, len(pieces(reply.content, size)))
     frames = (
         (b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n", sent == stall_at)
-        for sent, chunk in enumerate(_chunks(reply, head, calls, size, usage, split))
+        for sent, chunk in enumerate(_chunks(reply, head, calls, size, usage, split, cut))
     )
     exchange.stream_sse(frames, reply, tail=b"data: [DONE]\n\n")
 

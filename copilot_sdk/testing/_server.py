@@ -80,7 +80,9 @@ def path_endswith(suffix: str) -> Callable[[str], bool]:
     return matches
 
 
-def error_body(status: int, message: str, code: str | None = None) -> dict[str, Any]:
+def error_body(
+    status: int, message: str, code: str | None = None, param: str | None = None
+) -> dict[str, Any]:
     """Return an OpenAI-style error body for ``status``."""
     if status == 429:
         kind, default_code = "rate_limit_error", "rate_limit_exceeded"
@@ -90,7 +92,7 @@ def error_body(status: int, message: str, code: str | None = None) -> dict[str, 
         kind, default_code = "server_error", None
     else:
         kind, default_code = "invalid_request_error", None
-    return {"error": {"message": message, "type": kind, "param": None, "code": code or default_code}}
+    return {"error": {"message": message, "type": kind, "param": param, "code": code or default_code}}
 
 
 def _merge_headers(defaults: Mapping[str, str], extra: Mapping[str, str] | None) -> list[tuple[str, str]]:
@@ -117,6 +119,7 @@ class Exchange:
         self.request_id = request_id
         self.state: ServerState = cast(MockHTTPServer, handler.server).state
         self.headers_sent = False
+        self.close_after = False  # answer with "Connection: close", then close
 
     def sleep(self, seconds: float) -> bool:
         """Wait ``seconds``; return False (early) if the server is stopping."""
@@ -209,7 +212,10 @@ class Exchange:
     def _send_head(self, status: int, defaults: Mapping[str, str], extra: Mapping[str, str] | None) -> None:
         handler = self._handler
         handler.send_response(status)
-        for name, value in _merge_headers({**defaults, "x-request-id": self.request_id}, extra):
+        ids = {"x-request-id": self.request_id, "request-id": self.request_id}  # OpenAI's, Anthropic's
+        if self.close_after:
+            ids["Connection"] = "close"  # send_header then closes after the reply
+        for name, value in _merge_headers({**defaults, **ids}, extra):
             handler.send_header(name, value)
         handler.end_headers()
         self.headers_sent = True

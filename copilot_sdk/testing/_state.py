@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import secrets
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any, Union
@@ -90,6 +91,8 @@ class Settings:
     chunk_size: int = 8
     chunk_delay: float = 0.0
     max_prompt_tokens: int | None = None
+    api_key: str | None = None
+    known_models_only: bool = False
 
 
 class ServerState:
@@ -111,6 +114,13 @@ class ServerState:
         self._max_in_flight = 0  # guarded by self._lock
         self._connections = 0  # guarded by self._lock
         self._counters: dict[str, int] = {}  # guarded by self._lock
+        self._salt = secrets.token_hex(4)  # guarded by self._lock; new at each reset
+
+    def new_id(self, kind: str) -> str:
+        """A fresh id for ``kind`` objects: unique across servers and resets (a random
+        salt), counting from 1 (``"<salt><n>"``)."""
+        with self._lock:
+            return f"{self._salt}{self._next_locked(kind)}"
 
     def record(self, request: RecordedRequest, *, model_call: bool) -> str:
         """Log ``request`` (and count it in flight if a model call); return its id."""
@@ -121,7 +131,7 @@ class ServerState:
                 self._in_flight += 1
                 self._max_in_flight = max(self._max_in_flight, self._in_flight)
                 self.changed.notify_all()
-            return f"req_{self._next_locked('req')}"
+            return f"req_{self._salt}{self._next_locked('req')}"
 
     def model_call_done(self) -> None:
         """Count one model call as no longer in flight."""
@@ -174,3 +184,4 @@ class ServerState:
             self._max_in_flight = self._in_flight
             self._connections = 0
             self._counters.clear()
+            self._salt = secrets.token_hex(4)

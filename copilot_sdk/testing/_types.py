@@ -17,11 +17,15 @@ __all__ = ["MockFault", "MockReply", "MockToolCall", "RecordedRequest"]
 
 
 def _non_negative(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise TypeError(f"{attribute.name} must be a number or None, not {type(value).__name__}")
     if value is not None and value < 0:
         raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
 
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TypeError(f"{attribute.name} must be an int or None, not {type(value).__name__}")
     if value is not None and value < 1:
         raise ValueError(f"{attribute.name} must be >= 1, got {value!r}")
 
@@ -32,10 +36,6 @@ def _tool_calls(value: Iterable[MockToolCall]) -> tuple[MockToolCall, ...]:
         if not isinstance(call, MockToolCall):
             raise TypeError(f"tool_calls: expected MockToolCall, got {type(call).__name__}")
     return calls
-
-
-def _frozen_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
-    return types.MappingProxyType(dict(value))
 
 
 @attrs.frozen
@@ -88,8 +88,8 @@ class MockToolCall:
         arguments: The arguments: any JSON-serialisable value (sent as
             ``json.dumps(arguments)``), or a ``str`` sent verbatim (so a test can
             send invalid JSON).
-        id: The tool call id; by default ``"call_<n>"`` with ``n`` counting the
-            tool calls the server produced since start (or the last ``reset()``).
+        id: The tool call id; by default a fresh ``"call_..."`` (``"toolu_..."``
+            on the Anthropic endpoint), unique across servers and resets.
     """
 
     name: str
@@ -123,6 +123,8 @@ class MockReply:
         split_choices: Chat completions: put the tool calls in a second choice,
             after a first choice holding the text, as the Copilot API serves Claude
             models. None: only for Claude models on the Copilot API.
+        close_connection: Answer with ``Connection: close`` and close the
+            connection after the reply (as a proxy or an HTTP/1.0 server would).
     """
 
     content: str = ""
@@ -137,6 +139,25 @@ class MockReply:
     truncate_after: int | None = attrs.field(default=None, validator=_non_negative)
     reasoning: str | None = None
     split_choices: bool | None = None
+    close_connection: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+
+
+def _str_mapping(value: Any) -> Mapping[str, str]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"headers must be a mapping of str to str, not {type(value).__name__}")
+    for name, item in value.items():
+        if not isinstance(name, str) or not isinstance(item, str):
+            raise TypeError(f"headers must map str to str, got {name!r}: {type(item).__name__}")
+    return types.MappingProxyType(dict(value))
+
+
+def _optional_str(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        hint = " (pass json.dumps(...) for a JSON body)" if isinstance(value, (dict, list)) else ""
+        raise TypeError(f"{attribute.name} must be a str or None, not {type(value).__name__}{hint}")
+
+
+_BOOL = attrs.validators.instance_of(bool)
 
 
 @attrs.frozen(kw_only=True)
@@ -161,16 +182,18 @@ class MockFault:
     """
 
     status: int | None = attrs.field(default=None)
-    headers: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_mapping)
-    body: str | None = None
-    message: str = "injected fault"
-    drop: bool = False
-    malformed: bool = False
-    wrong_shape: bool = False
+    headers: Mapping[str, str] = attrs.field(factory=dict, converter=_str_mapping)
+    body: str | None = attrs.field(default=None, validator=_optional_str)
+    message: str = attrs.field(default="injected fault", validator=attrs.validators.instance_of(str))
+    drop: bool = attrs.field(default=False, validator=_BOOL)
+    malformed: bool = attrs.field(default=False, validator=_BOOL)
+    wrong_shape: bool = attrs.field(default=False, validator=_BOOL)
     latency: float | None = attrs.field(default=None, validator=_non_negative)
 
     @status.validator
     def _check_status(self, attribute: attrs.Attribute[Any], value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise TypeError(f"status must be an int HTTP status code, not {type(value).__name__}")
         if value is not None and not 100 <= value <= 599:
             raise ValueError(f"status must be an HTTP status code, got {value!r}")
 
