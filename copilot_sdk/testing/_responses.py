@@ -145,7 +145,7 @@ def _output(exchange: Exchange, reply: MockReply, content: str) -> list[dict[str
     state = exchange.state
     items: list[dict[str, Any]] = []
     if reply.reasoning is not None:
-        rs_id = f"rs_{state.next_id('rs')}_{_SECRET.hex()[:8]}"
+        rs_id = f"rs_{state.new_id('rs')}_{_SECRET.hex()[:8]}"
         items.append(
             {
                 "type": "reasoning",
@@ -159,19 +159,19 @@ def _output(exchange: Exchange, reply: MockReply, content: str) -> list[dict[str
         items.append(
             {
                 "type": "message",
-                "id": f"msg_{state.next_id('msg')}",
+                "id": f"msg_{state.new_id('msg')}",
                 "role": "assistant",
                 "status": "completed",
                 "content": [{"type": "output_text", "text": content, "annotations": [], "logprobs": []}],
             }
         )
     for call in reply.tool_calls:
-        call_id = call.id if call.id is not None else f"call_{state.next_id('call')}"
+        call_id = call.id if call.id is not None else f"call_{state.new_id('call')}"
         args = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
         items.append(
             {
                 "type": "function_call",
-                "id": f"fc_{state.next_id('fc')}",
+                "id": f"fc_{state.new_id('fc')}",
                 "call_id": call_id,
                 "name": call.name,
                 "arguments": args,
@@ -246,7 +246,7 @@ def handle_responses(exchange: Exchange) -> None:
         return
     model = reply.model or model
     output = _output(exchange, reply, reply.content)
-    rid = f"resp_{exchange.state.next_id('resp')}"
+    rid = f"resp_{exchange.state.new_id('resp')}"
     final = {**_response(body, model, rid, output, "completed"), "usage": _usage(body, reply, output)}
     if body.get("stream") is not True:
         exchange.send_json(200, final)
