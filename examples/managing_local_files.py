@@ -1,150 +1,139 @@
-"""Managing local files: the model lists a folder with a tool and groups the files.
+"""Managing local files: the model organises a folder with the built-in tools.
 
-The example creates a temporary folder with a few files, gives the model a
-``list_files`` tool that returns each file's name, size, modification time and
-extension, and asks it to group the files by extension.
+The official cookbook's "Managing Local Files" recipe, synchronous. The example
+creates a temporary folder with a few files and gives the session the built-in
+tools (``available_tools=["builtin:*"]``) working in that folder. The model lists
+the files, previews a grouping by extension and asks before moving anything; on
+"yes" it creates the subfolders and moves the files with ``bash``. Every call asks
+the permission handler, which prints what it approves (kind and path or command).
 
-    python examples/managing_local_files.py --offline   # against the built-in MockModelServer
-    python examples/managing_local_files.py             # against your configured provider
+    python examples/managing_local_files.py --offline   # the built-in MockModelServer plays the model
+    python examples/managing_local_files.py             # GitHub Copilot (your login)
 
-The tool only looks inside the example's folder: any other path is refused with a
-ToolError, whose message goes back to the model. Offline, the mock model is
-scripted: it calls ``list_files``, then writes the grouping from the listing it got.
+Offline, a scripted model makes the calls a model would make, answering from what
+the tools really returned; the files really move.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
-import contextlib
-import datetime as dt
-import json
 import pathlib
+import shlex
+import sys
 import tempfile
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Dict, List, Optional
 
-import attrs
+from support.offline import MockReply, Results, ScriptedModel, example_client, tool_calls
 
-from copilot_sdk import CopilotClient, PermissionHandler, ProviderConfig, SessionEvent, ToolError, define_tool
+from copilot_sdk import SessionEvent
+from copilot_sdk.tools import PermissionRequest
 
 FILES = {
     "report.pdf": 2048,
     "notes.txt": 120,
     "todo.txt": 64,
     "holiday.jpg": 4096,
-    "cat.jpg": 3072,
+    "cat.png": 3072,
     "budget.xlsx": 1024,
-    "README": 10,
+    "clip.mp4": 8192,
+}
+KINDS = {
+    "images": {"jpg", "jpeg", "png", "gif"},
+    "documents": {"pdf", "txt", "md", "xlsx", "docx"},
+    "videos": {"mp4", "mov"},
 }
 
 
-@attrs.frozen
-class FileInfo:
-    name: str
-    size: int
-    modified: str
-    extension: str
-
-
-def make_list_files(root: pathlib.Path) -> Any:
-    """A ``list_files`` tool confined to ``root``."""
-
-    @define_tool
-    def list_files(folder: str = ".") -> List[FileInfo]:
-        """List the files in a folder with their size in bytes, modification time
-        (ISO 8601, UTC) and extension ("" when there is none).
-
-        Args:
-            folder: a folder relative to the working folder; "." for the folder itself.
-        """
-        target = (root / folder).resolve()
-        if target != root and root not in target.parents:
-            raise ToolError(f"{folder!r} is outside the working folder; use a relative path")
-        if not target.is_dir():
-            raise ToolError(f"{folder!r} is not a folder")
-        infos = []
-        for path in sorted(target.iterdir()):
-            if path.is_file():
-                stat = path.stat()
-                modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc)
-                infos.append(FileInfo(
-                    name=path.name, size=stat.st_size,
-                    modified=modified.isoformat(timespec="seconds"), extension=path.suffix.lstrip("."),
-                ))
-        return infos
-
-    return list_files
-
-
-def create_files(root: pathlib.Path) -> None:
-    for name, size in FILES.items():
-        (root / name).write_bytes(b"x" * size)
-
-
-def offline_model(server: Any) -> Callable[[SessionEvent], None]:
-    """Script the mock model: a ``list_files`` call now; when its result is in,
-    an answer grouping the listed files by extension (what a model would write)."""
-    from copilot_sdk.testing import MockReply, MockToolCall
-
-    server.enqueue(MockReply(tool_calls=[MockToolCall(name="list_files", arguments={"folder": "."})]))
-
-    def on_event(event: SessionEvent) -> None:
-        if event.type != "tool.execution_complete" or not event.data.success:
-            return
-        groups: dict[str, list[str]] = collections.defaultdict(list)
-        for info in json.loads(event.data.result):
-            groups[info["extension"] or "(none)"].append(f"{info['name']} ({info['size']} bytes)")
-        lines = [f"- {ext}: {', '.join(names)}" for ext, names in sorted(groups.items())]
-        server.enqueue(MockReply(content="Here are your files grouped by extension:\n" + "\n".join(lines)))
-
-    return on_event
-
-
-@contextlib.contextmanager
-def make_client(offline: bool) -> Iterator[tuple[CopilotClient, Any]]:
-    if not offline:
-        with CopilotClient() as client:
-            yield client, None
-        return
-    from copilot_sdk.testing import MockModelServer
-
-    with MockModelServer() as server, tempfile.TemporaryDirectory() as home:
-        provider = ProviderConfig(type="openai", base_url=server.openai_base_url, api_key="offline")
-        with CopilotClient(provider=provider, base_directory=home) as client:
-            yield client, server
-
-
-def show(event: SessionEvent) -> None:
-    if event.type == "tool.execution_start":
-        print(f"  -> {event.data.tool_name}({json.dumps(event.data.arguments)})")
+def handle_event(event: SessionEvent) -> None:
+    if event.type == "assistant.message" and event.data.content:
+        print(f"\nCopilot: {event.data.content}")
+    elif event.type == "tool.execution_start":
+        print(f"  -> Running: {event.data.tool_name}")
     elif event.type == "tool.execution_complete":
-        if event.data.success:
-            print(f"  <- listed {len(json.loads(event.data.result))} files")
-        else:
-            print(f"  <- failed: {event.data.result}")
+        print(
+            f"  ok Completed: {event.data.tool_call_id}"
+            if event.data.success
+            else f"  !! {event.data.result}"
+        )
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def approve(request: PermissionRequest) -> bool:
+    """Approve every call, saying what it is; a real app would ask the user here."""
+    print(f"  [permission] {request.kind}: {request.command or request.path or request.url}")
+    return True
+
+
+def plan(listing: str) -> Dict[str, List[str]]:
+    """The grouping a model would propose from the ``view`` listing."""
+    groups: Dict[str, List[str]] = collections.defaultdict(list)
+    for name in listing.splitlines():
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        folder = next((kind for kind, exts in KINDS.items() if ext in exts), "other")
+        groups[folder].append(name)
+    return dict(sorted(groups.items()))
+
+
+def offline_preview(results: Results) -> MockReply:
+    groups = plan(results[0][2])
+    lines = [f"- {folder}/: {', '.join(names)}" for folder, names in groups.items()]
+    return MockReply(
+        content="Here is the grouping I propose:\n"
+        + "\n".join(lines)
+        + "\nShall I create these folders and move the files?"
+    )
+
+
+def offline_moves(results: Results) -> MockReply:
+    groups = plan(results[0][2])
+    commands = [f"mkdir -p {' '.join(groups)}"] + [
+        f"mv {' '.join(shlex.quote(n) for n in names)} {folder}/" for folder, names in groups.items()
+    ]
+    return tool_calls(("bash", {"command": " && ".join(commands), "description": "Organise the files"}))
+
+
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offline", action="store_true", help="use the built-in MockModelServer")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as folder, make_client(args.offline) as (client, server):
-        root = pathlib.Path(folder).resolve()
-        create_files(root)
+    with tempfile.TemporaryDirectory() as folder, example_client(args.offline) as (client, server):
+        target_folder = pathlib.Path(folder)
+        for name, size in FILES.items():
+            (target_folder / name).write_bytes(b"x" * size)
         session = client.create_session(
             model="gpt-5",
-            tools=[make_list_files(root)],
-            on_permission_request=PermissionHandler.approve_all,
+            available_tools=["builtin:*"],
+            working_directory=str(target_folder),
+            on_permission_request=approve,
         )
-        session.on(show)
-        if server is not None:
-            session.on(offline_model(server))
-        prompt = "List the files in my working folder and group them by extension."
-        print(f"you:   {prompt}")
-        reply = session.send(prompt)
-        print("model:", reply.data.content.replace("\n", "\n       "))
+        session.on(handle_event)
+        model = ScriptedModel(server)
+        model.attach(session)
+        model.then(tool_calls(("view", {"path": "."})), offline_preview)
+        session.send(f"""
+Analyze the files in "{target_folder}" and organize them into subfolders.
+
+1. First, list all files and their metadata
+2. Preview grouping by file extension
+3. Create appropriate subfolders (e.g., "images", "documents", "videos")
+4. Move each file to its appropriate subfolder
+
+Please confirm before moving any files.
+""")
+        model.then(
+            tool_calls(("view", {"path": "."})),
+            offline_moves,
+            MockReply(content="Done: every file is in its subfolder."),
+        )
+        session.send("Yes, go ahead.")
+        model.check()
+        print("\nThe folder now holds:")
+        for path in sorted(target_folder.rglob("*")):
+            if path.is_file():
+                print(f"  {path.relative_to(target_folder)}")
         session.destroy()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -30,3 +30,41 @@ def test_multiple_sessions_example_offline_keeps_contexts_apart() -> None:
     assert "user-123-chat" in out and "Deleted user-123-chat; 3 sessions left" in out
     assert out.count("messages=3;") == 3 and out.count("messages=5;") == 3
     assert out.endswith("All sessions destroyed successfully")
+
+
+def test_cookbook_examples_offline() -> None:
+    """The cookbook recipes, run at once (each in its own process), show what they promise."""
+    names = ["managing_local_files.py", "pr_visualization.py", "accessibility_report.py", "ralph_loop.py",
+             "error_handling.py", "error_recovery_hooks.py"]
+    runs = {
+        name: subprocess.Popen(
+            [sys.executable, str(ROOT / "examples" / name), "--offline"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for name in names
+    }
+    out = {}
+    for name, process in runs.items():
+        stdout, stderr = process.communicate(timeout=240)
+        assert process.returncode == 0, (name, stdout, stderr)
+        out[name] = stdout
+
+    files = out["managing_local_files.py"]
+    assert "[permission] shell: mkdir -p documents images videos" in files
+    assert "Shall I create these folders" in files
+    for moved in ("documents/report.pdf", "images/cat.png", "videos/clip.mp4"):
+        assert f"  {moved}" in files
+    prs = out["pr_visualization.py"]
+    assert "MCP server github: connected" in prs and "-> github-list_pull_requests" in prs
+    assert "8 open PRs." in prs and "PNG: True" in prs
+    report = out["accessibility_report.py"]
+    assert "-> playwright-browser_snapshot" in report
+    assert "Accessibility Report: Acme Widgets" in report and "1 of 2 images lack alt text" in report
+    ralph = out["ralph_loop.py"]
+    assert ralph.count("complete.") == 3 and "- [ ]" not in ralph.split("now reads:")[1]
+    assert "Files: IMPLEMENTATION_PLAN.md, NOTES.md, greet.py, test_greet.py" in ralph
+    errors = out["error_handling.py"]
+    assert "Answer after a retry" in errors and "AuthenticationError (status 401)" in errors
+    assert "TurnTimeoutError" in errors and "Back on track" in errors
+    hooks = out["error_recovery_hooks.py"]
+    assert "transient error, sending again" in hooks and hooks.rstrip().endswith("Recovered.")

@@ -129,8 +129,9 @@ def test_stdio_tools_results_permission_and_hook(server: MockModelServer, client
         ("mcp", "t", "t-add"),
         ("mcp", "t", "t-image"),
     ]
-    assert hooked[0]["server_name"] == "t" and hooked[0]["tool_name"] == "add"
-    assert hooked[0]["arguments"] == {"a": 2, "b": 3}
+    seen = {key.replace("_", "").lower(): value for key, value in hooked[0].items()}  # either spelling
+    assert seen["servername"] == "t" and seen["toolname"] == "add"
+    assert seen["arguments"] == {"a": 2, "b": 3}
 
 
 def test_sessions_share_a_server_and_filters_apply(server: MockModelServer, client: CopilotClient) -> None:
