@@ -19,7 +19,7 @@ from ._engine.handlers import Handler, Handlers
 from ._engine.history import Conversation
 from ._engine.queued import EventStream, QueuedTurn
 from ._engine.runner import SessionRuntime, TurnRunner
-from ._engine.serial import SerialQueue
+from ._engine.serial import QueueClosedError, SerialQueue
 from ._engine.turnctx import in_any_turn, running_turns
 from ._transport.checks import check_number
 from .errors import CopilotError, SessionClosedError
@@ -185,11 +185,10 @@ class Session:
         turn = QueuedTurn(str(prompt), stream=stream, run=run or self._runner.run, attachments=resolved)
         turn.future.add_done_callback(lambda f: f.cancelled() and self._dequeue(turn, "cancelled"))
         try:
-            self._queue.submit(turn)
-        except RuntimeError as exc:
-            raise SessionClosedError(
-                f"session {self._session_id!r} cannot run turns: the client was stopped"
-            ) from exc
+            self._queue.submit(turn)  # refused under the queue's lock once it is closed
+        except RuntimeError as exc:  # closed, or the pool shut down
+            why = "is closed" if isinstance(exc, QueueClosedError) else "cannot run: the client stopped"
+            raise SessionClosedError(f"session {self._session_id!r} {why}") from exc
         return turn
 
     def _wait(self, turn: QueuedTurn, timeout: Optional[float]) -> SessionEvent[AssistantMessageData]:
@@ -348,6 +347,7 @@ class Session:
             if self._closed:
                 return
             self._closing = True
+        self._queue.close()  # a send racing this one is either queued already or refused
         self._wait_idle(None)
         self._release()
 
@@ -357,14 +357,14 @@ class Session:
         """Refuse new turns; submitted ones still run (client.stop)."""
         with self._lock:
             self._closing = True
+        self._queue.close()
 
     def _close_now(self, reason: str) -> None:
         """Abort everything and release (delete_session, stop(force=True)). Unless
         called from this session's own turn, wait until the turn in flight has
         ended: one already committing completes before this returns (so a delete
         that follows cannot be overtaken by its append)."""
-        with self._lock:
-            self._closing = True
+        self._begin_close()
         for running in self._queue.cancel_all(reason):
             assert isinstance(running, QueuedTurn)
             running.abort_running(reason)

@@ -13,6 +13,7 @@ import pytest
 from copilot_sdk import (
     AbortedError,
     CopilotClient,
+    MessageOptions,
     ProviderConfig,
     SessionClosedError,
     SessionNotFoundError,
@@ -227,3 +228,70 @@ def test_sends_racing_stop_all_resolve(make_client: Callable[..., CopilotClient]
                 future.result(JOIN)
             except AbortedError:
                 pass
+
+
+def test_sends_racing_destroy_never_run_after_it_returned(
+    make_client: Callable[..., CopilotClient], server: MockModelServer, tmp_path: Any
+) -> None:
+    # A directory attachment is listed between the "is it closed?" check and the
+    # queueing: a window wide enough for destroy() to pass through, if the queue let it.
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for i in range(1500):
+        (folder / f"f{i}").touch()
+    attachment = {"type": "directory", "path": str(folder)}
+    client = make_client()
+    late: List[str] = []
+    for trial in range(10):
+        session = client.create_session(model="gpt-5")
+        prompt = f"trial {trial}"
+        outcomes: List[Any] = []
+        go = threading.Event()
+
+        def sender(
+            prompt: str = prompt, session: Any = session, outcomes: List[Any] = outcomes,
+            go: threading.Event = go,
+        ) -> None:
+            go.wait(JOIN)
+            try:
+                outcomes.append(session.send_async(MessageOptions(prompt=prompt, attachments=[attachment])))
+            except SessionClosedError:
+                pass
+
+        threads = [threading.Thread(target=sender) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        go.set()
+        time.sleep(0.001 * (trial % 3))
+        session.destroy()
+        destroyed_at = time.monotonic()
+        for thread in threads:
+            thread.join(JOIN)
+        for future in outcomes:
+            try:
+                future.result(JOIN)
+            except (SessionClosedError, AbortedError):
+                pass
+        late += [prompt for r in server.chat_requests
+                 if r.received_at > destroyed_at and prompt in str(_first_user(r.body))]
+    assert late == []  # no model call for a session after its destroy() returned
+
+
+def test_a_done_callback_may_send_on_the_same_session(
+    make_client: Callable[..., CopilotClient], server: MockModelServer
+) -> None:
+    session = make_client().create_session(model="gpt-5")
+    server.enqueue(MockReply(content="first", latency=0.3))
+    replies: List[str] = []
+    done = threading.Event()
+
+    def again(future: Any) -> None:
+        replies.append(future.result().data.content)
+        replies.append(session.send("second").data.content)
+        done.set()
+
+    session.send_async("first").add_done_callback(again)
+    assert done.wait(JOIN), "the done-callback's send never returned"
+    assert replies[0] == "first" and "second" in replies[1]
+    prompts = [e.data.content for e in session.get_messages() if e.type == "user.message"]
+    assert prompts == ["first", "second"]

@@ -62,6 +62,11 @@ class QueuedTurn:
         self._run = run
         self._lock = threading.Lock()
         self._state = _QUEUED  # guarded by self._lock
+        # What run() produced, for settle(): written by the running thread only.
+        self._ran = False
+        self._outcome: Tuple[Any, Optional[BaseException]] = (
+            None, CopilotError("the turn never ran"),
+        )
 
     # -- WorkItem -------------------------------------------------------------
     def run(self) -> None:
@@ -69,25 +74,31 @@ class QueuedTurn:
             if self._state != _QUEUED:
                 return
             self._state = _RUNNING
+        self._ran = True
         if not self.future.set_running_or_notify_cancel():
-            self._finish()  # the caller cancelled the Future before it started
-            return
+            return  # the caller cancelled the Future before it started
         try:
-            result = self._run(self)
+            self._outcome = (self._run(self), None)
         except AbortedError as exc:
             error: BaseException = exc
             if self.token.reason == "timeout" and not isinstance(exc, TurnTimeoutError):
                 error = abort_error("timeout")
-            _settle(self.future, error=error)
+            self._outcome = (None, error)
         except CopilotError as exc:
-            _settle(self.future, error=exc)
+            self._outcome = (None, exc)
         except BaseException as exc:  # a bug: still never leave the caller hanging
             logger.exception("turn failed unexpectedly")
-            _settle(self.future, error=CopilotError(f"unexpected {type(exc).__name__}: {exc}"))
-        else:
-            _settle(self.future, result=result)
-        finally:
-            self._finish()
+            self._outcome = (None, CopilotError(f"unexpected {type(exc).__name__}: {exc}"))
+
+    def settle(self) -> None:
+        """Publish the outcome of :meth:`run` (the queue has released the turn, so
+        a done-callback may send again); a turn that did not run ends here too."""
+        if not self._ran:
+            return  # cancelled before it started: cancel() settled it
+        result, error = self._outcome
+        if self.future.running():
+            _settle(self.future, result=result, error=error)
+        self._finish()
 
     def cancel(self, reason: str) -> None:
         """Cancel a turn that never started (it emits nothing)."""

@@ -12,6 +12,13 @@ session) must not wait for a pool thread: every pool thread may be busy with tur
 waiting on their tools. :meth:`SerialQueue.run_inline` lets such a thread
 claim a drain that is scheduled but not started and run the queue itself.
 
+Closing is a state of the queue (:meth:`SerialQueue.close`): from then on a submit
+is refused under the same lock that queues, so no item can slip in after a close;
+the items already queued still run.
+
+An item's outcome is settled (:meth:`WorkItem.settle`: its future resolved) only
+after the queue has let go of it, so that a done-callback may submit again.
+
 Thread-safe: all state below is guarded by ``self._lock`` (the queue's own lock; it
 is never held while running an item or calling the pool).
 """
@@ -30,10 +37,17 @@ logger = logging.getLogger("copilot_sdk.serial")
 _IDLE, _SCHEDULED, _RUNNING = "idle", "scheduled", "running"
 
 
+class QueueClosedError(RuntimeError):
+    """Raised by :meth:`SerialQueue.submit` once the queue was closed."""
+
+
 class WorkItem(Protocol):
-    """Something the queue runs. ``run`` must not raise; ``cancel`` is told why."""
+    """Something the queue runs. ``run`` must not raise; ``cancel`` is told why;
+    ``settle`` publishes the outcome of ``run`` once the queue has released it."""
 
     def run(self) -> None: ...
+
+    def settle(self) -> None: ...
 
     def cancel(self, reason: str) -> None: ...
 
@@ -56,13 +70,23 @@ class SerialQueue:
         self._state = _IDLE  # guarded by self._lock
         self._ticket = 0  # guarded by self._lock; invalidates a claimed pool task
         self._current: Optional[WorkItem] = None  # guarded by self._lock
+        self._closed = False  # guarded by self._lock
+        self._settling = 0  # guarded by self._lock: items released, not yet settled
         self._changed = threading.Condition(self._lock)  # notified on every state change
+
+    def close(self) -> None:
+        """Refuse every later submit (QueueClosedError); queued items still run."""
+        with self._lock:
+            self._closed = True
 
     def submit(self, item: WorkItem, *, first: bool = False) -> None:
         """Queue ``item`` (at the front with ``first``: it runs after the item in
-        progress, before those waiting); start a drain if none runs. Raises what the
-        pool raises (e.g. RuntimeError after shutdown), with the item removed again."""
+        progress, before those waiting); start a drain if none runs. Raises
+        QueueClosedError after :meth:`close`, or what the pool raises (e.g.
+        RuntimeError after shutdown), with the item removed again."""
         with self._lock:
+            if self._closed:
+                raise QueueClosedError("the queue is closed")
             if first:
                 self._items.appendleft(item)
             else:
@@ -102,7 +126,7 @@ class SerialQueue:
     def wait_idle(self, timeout: Optional[float] = None) -> bool:
         """Block until nothing is queued or running; True if idle."""
         with self._lock:
-            return self._changed.wait_for(lambda: self._state == _IDLE, timeout)
+            return self._changed.wait_for(lambda: self._state == _IDLE and not self._settling, timeout)
 
     # -- internals (state changes happen under self._lock) ----------------------
     def _set_state(self, state: str) -> int:
@@ -119,6 +143,7 @@ class SerialQueue:
             item = self._take()
         self._run(item)
         next_ticket = self._after_run()
+        self._settle(item)
         if next_ticket is not None:
             self._schedule(next_ticket)
 
@@ -142,11 +167,26 @@ class SerialQueue:
         """Release the queue after an item; the ticket of the drain to schedule, if
         items are left."""
         with self._lock:
+            if self._current is not None:
+                self._settling += 1
             self._current = None
             if not self._items:
                 self._set_state(_IDLE)
                 return None
             return self._set_state(_SCHEDULED)
+
+    def _settle(self, item: Optional[WorkItem]) -> None:
+        """Publish ``item``'s outcome, outside the lock, after the queue let go of it."""
+        if item is None:
+            return
+        try:
+            item.settle()
+        except BaseException:  # settle() must not raise; keep the queue alive if it does
+            logger.exception("settling a session work item raised")
+        finally:
+            with self._lock:
+                self._settling -= 1
+                self._changed.notify_all()
 
     def _schedule(self, ticket: int) -> None:
         """Hand the drain for ``ticket`` to the pool (it goes to the back of the
@@ -196,6 +236,7 @@ class SerialQueue:
                 item = self._take()
             self._run(item)
             ticket = self._after_run()
+            self._settle(item)
             if ticket is not None:
                 with self._lock:
                     if not finished():
