@@ -13,6 +13,10 @@ Prints the figures next to their targets, writes JSON, and asserts nothing::
   under 0.2 s, and ``store.load`` within 1.3x of a bare ``sqlite3`` read of the same
   rows (``SELECT payload ... ORDER BY seq`` and ``json.loads`` of each), the peer.
 - ``list_sessions()`` (``store.list``) over 10,000 sessions: target under 0.5 s.
+
+Then the stores shared between processes, side by side (SQLite, PostgreSQL, Redis;
+``--stores`` picks them): turns/s of 4 processes x 16 threads on 64 sessions, the lease
+hand-off between processes, append, resume and list (see ``_shared_stores.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Union
 
+import _shared_stores
 import harness
 
 from copilot_sdk import CopilotClient, ProviderConfig
@@ -190,12 +195,17 @@ def report(out: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def main() -> None:
-    args = harness.parser(__doc__).parse_args()
+    parser = harness.parser(__doc__)
+    parser.add_argument("--stores", default="sqlite,postgres,redis",
+                        help="the shared stores to measure too (comma-separated; '' for none)")
+    args = parser.parse_args()
     big, sessions, samples = (500, 300, 30) if args.smoke else (10_000, 10_000, 300)
     with tempfile.TemporaryDirectory(prefix="copilot_sdk-bench-") as tmp:
         out = bench(Path(tmp), big=big, sessions=sessions, samples=samples)
-    targets = report(out)
-    harness.save("store", {**out, "targets": targets}, args.json)
+        targets = report(out)
+        names = [n.strip() for n in args.stores.split(",") if n.strip()]
+        shared = _shared_stores.measure(names, Path(tmp), smoke=args.smoke) if names else {}
+    harness.save("store", {**out, "shared": shared, "targets": targets}, args.json)
 
 
 if __name__ == "__main__":
