@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 import uuid
-from typing import Callable, Dict, Iterator, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 from ..errors import AbortedError, SessionNotFoundError, StoreError
 
@@ -33,7 +33,8 @@ __all__ = ["Heartbeat", "Leases", "new_owner"]
 #: ``grant(session_id, holder, ttl)``: the new token, 0 if another holds an
 #: unexpired lease, None if the session does not exist.
 Grant = Callable[[str, str, float], Optional[int]]
-#: ``renew(session_id, holder, token, ttl)``: False if the token is no longer current.
+#: ``renew(session_id, holder, token, ttl)``: extend the lease if it is still this
+#: holder's, expired or not, but never one given up: False if it is not.
 Renew = Callable[[str, str, int, float], bool]
 #: ``release(session_id, token)``: give the lease up if the token is still current.
 Release = Callable[[str, int], None]
@@ -74,6 +75,11 @@ class Heartbeat:
 class Leases:
     """The fenced turn leases one store holds, and the loop that takes them.
 
+    A lease is held by the thread that took it (the turn's thread): ``token`` and
+    ``committed`` answer for the calling thread, so a turn whose lease expired and was
+    granted to another thread of this process still commits with its own, stale, token
+    and is refused.
+
     Thread-safe: ``self._held`` and ``self._heartbeat`` are guarded by ``self._lock``;
     the server is never called under it.
 
@@ -94,7 +100,8 @@ class Leases:
         self._renew = renew
         self._release = release
         self._lock = threading.Lock()
-        self._held: Dict[str, Tuple[str, int]] = {}  # guarded by self._lock: id -> (holder, token)
+        # guarded by self._lock: (session id, thread id) -> (holder, token)
+        self._held: Dict[Tuple[str, int], Tuple[str, int]] = {}
         self._heartbeat: Optional[Heartbeat] = None  # guarded by self._lock
 
     @property
@@ -103,17 +110,18 @@ class Leases:
         return self._ttl
 
     def token(self, session_id: str) -> Optional[int]:
-        """The fencing token this store holds for the session, or None."""
+        """The fencing token the calling thread holds for the session, or None."""
         with self._lock:
-            held = self._held.get(session_id)
+            held = self._held.get((session_id, threading.get_ident()))
         return None if held is None else held[1]
 
     def committed(self, session_id: str, token: int) -> None:
         """The commit fenced by ``token`` also gave the lease up."""
+        key = (session_id, threading.get_ident())
         with self._lock:
-            held = self._held.get(session_id)
+            held = self._held.get(key)
             if held is not None and held[1] == token:
-                del self._held[session_id]
+                del self._held[key]
 
     def refused(self, session_id: str) -> StoreError:
         """The error of a commit whose lease another worker took over."""
@@ -148,7 +156,7 @@ class Leases:
                 raise SessionNotFoundError(f"no session {session_id!r}")
             if token:
                 with self._lock:
-                    self._held[session_id] = (holder, token)
+                    self._held[(session_id, threading.get_ident())] = (holder, token)
                     if self._heartbeat is None:
                         self._heartbeat = Heartbeat(
                             self._renew_all, self._ttl / 3, "copilot_sdk-lease"
@@ -168,11 +176,12 @@ class Leases:
             delay = min(delay * 2, 0.05)
 
     def _give_back(self, session_id: str, token: int) -> None:
+        key = (session_id, threading.get_ident())
         with self._lock:
-            held = self._held.get(session_id)
+            held = self._held.get(key)
             if held is None or held[1] != token:
                 return  # the turn's commit gave it up already
-            del self._held[session_id]
+            del self._held[key]
         try:
             self._release(session_id, token)
         except StoreError as exc:  # it expires anyway; never mask the turn's outcome
@@ -181,7 +190,7 @@ class Leases:
     def _renew_all(self) -> None:
         with self._lock:
             held = list(self._held.items())
-        for session_id, (holder, token) in held:
+        for (session_id, _thread), (holder, token) in held:
             try:
                 if not self._renew(session_id, holder, token, self._ttl):
                     logger.warning(
@@ -192,11 +201,12 @@ class Leases:
             except StoreError as exc:
                 logger.warning("session %r: renewing the turn lease failed: %s", session_id, exc)
 
-    def close(self) -> Dict[str, Tuple[str, int]]:
-        """Stop the heartbeat; returns the leases still held (for the store to release)."""
+    def close(self) -> List[Tuple[str, int]]:
+        """Stop the heartbeat; returns the ``(session id, token)`` of the leases still
+        held (for the store to release)."""
         with self._lock:
             heartbeat, self._heartbeat = self._heartbeat, None
             held, self._held = self._held, {}
         if heartbeat is not None:
             heartbeat.stop()
-        return held
+        return [(session_id, token) for (session_id, _), (_, token) in held.items()]

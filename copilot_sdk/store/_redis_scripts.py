@@ -7,7 +7,8 @@ in ``P version``)::
     P token          the fencing-token counter (INCR; only grows)
     P clock          the latest modification stamp (microseconds, the server's clock)
     P index          sorted set: session id -> modification stamp (list order)
-    P s:<id>         hash: start_time, modified_time, summary, model, config, lease_token
+    P s:<id>         hash: start_time, modified_time, summary, model, config, and
+                     lease_token: the token of the lease granted last, '0' once given up
     P e:<id>         list: the session's events, JSON, oldest first
     P l:<id>         string: the lease holder, expiring with the lease (PX)
 
@@ -52,6 +53,7 @@ APPEND = _STAMP + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if ARGV[2] ~= '' then
   if redis.call('HGET', KEYS[1], 'lease_token') ~= ARGV[2] then return -2 end
+  redis.call('HSET', KEYS[1], 'lease_token', '0')
   redis.call('DEL', KEYS[3])
 end
 local n = redis.call('LLEN', KEYS[2])
@@ -83,7 +85,8 @@ return tonumber(token)
 """
 
 #: KEYS: session, lease. ARGV: holder, token, ttl_ms. Returns 1 if renewed (also an
-#: expired lease nobody took), 0 if the token is no longer current.
+#: expired lease nobody took), 0 if the token is no longer current (taken over, or
+#: given up: a late heartbeat never brings a released lease back).
 RENEW = """
 if redis.call('HGET', KEYS[1], 'lease_token') ~= ARGV[2] then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
@@ -92,7 +95,10 @@ return 1
 
 #: KEYS: session, lease. ARGV: token. Gives the lease up if the token is current.
 RELEASE = """
-if redis.call('HGET', KEYS[1], 'lease_token') == ARGV[1] then redis.call('DEL', KEYS[2]) end
+if redis.call('HGET', KEYS[1], 'lease_token') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'lease_token', '0')
+  redis.call('DEL', KEYS[2])
+end
 return 1
 """
 

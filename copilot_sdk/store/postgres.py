@@ -329,10 +329,10 @@ class PostgresStore:
     def _renew(self, session_id: str, holder: str, token: int, ttl: float) -> bool:
         with self._conn("renewing a turn lease") as conn:
             cursor = conn.execute(
-                f"UPDATE {self._s}.sessions SET lease_holder = %s,"
-                " lease_expires = clock_timestamp() + %s * interval '1 second'"
-                " WHERE id = %s AND lease_token = %s",
-                (holder, ttl, session_id, token),
+                f"UPDATE {self._s}.sessions"
+                " SET lease_expires = clock_timestamp() + %s * interval '1 second'"
+                " WHERE id = %s AND lease_token = %s AND lease_holder = %s",
+                (ttl, session_id, token, holder),
             )
             return cursor.rowcount == 1
 
@@ -349,7 +349,7 @@ class PostgresStore:
         store raise StoreError."""
         if self._closed:
             return
-        for session_id, (_holder, token) in self._leases.close().items():
+        for session_id, token in self._leases.close():
             with contextlib.suppress(StoreError):
                 self._release(session_id, token)
         self._closed = True

@@ -388,7 +388,7 @@ class RedisStore:
         this store raise StoreError."""
         if self._closed:
             return
-        for session_id, (_holder, token) in self._leases.close().items():
+        for session_id, token in self._leases.close():
             with contextlib.suppress(StoreError):
                 self._release(session_id, token)
         self._closed = True

@@ -26,7 +26,8 @@ class Worker:
     def __init__(self, backend: Backend, mode: str, options: Dict[str, Any], **spec: Any) -> None:
         payload = json.loads(backend.spec(**options))
         payload.update(mode=mode, **spec)
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, "PYTHONPATH": path}
         self._stderr = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.store._worker", json.dumps(payload)],
