@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from typing import List, Optional, Tuple
 
 __all__ = ["Proxy"]
@@ -28,9 +29,20 @@ class Proxy:
         self.start()
 
     def start(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        """Listen (again) on the port; a connection the outage cut may hold the port
+        for a moment, so binding is retried for a few seconds."""
+        deadline = time.monotonic() + 10.0
+        while True:
+            listener = socket.socket()
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                listener.bind(("127.0.0.1", self.port))
+                break
+            except OSError:
+                listener.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         listener.listen(64)
         self.port = listener.getsockname()[1]
         with self._lock:
