@@ -24,7 +24,7 @@ import attrs
 from . import __version__
 from ._engine.runner import Runtime
 from ._engine.turnctx import in_any_turn
-from ._github.auth import discover_github_token
+from ._github.auth import resolve_credentials
 from ._transport.checks import check_number
 from ._transport.http import Timeouts, Transport
 from ._transport.retry import RetryPolicy
@@ -65,6 +65,7 @@ class CopilotClient:
         max_retry_after: longest server-requested wait honoured; a longer one
             fails at once with RateLimitError.
         allow_insecure_http: allow plain http:// to hosts other than loopback.
+        use_logged_in_user: False: explicit tokens only (no env, saved login, gh; multi-user servers).
         mcp_start_timeout: seconds an MCP server may take to start (then it fails).
 
     Thread-safe. Use as a context manager, or call :meth:`start` and :meth:`stop`.
@@ -85,6 +86,7 @@ class CopilotClient:
         retry_max_delay: float = 8.0,
         max_retry_after: float = 60.0,
         allow_insecure_http: bool = False,
+        use_logged_in_user: bool = True,
         mcp_start_timeout: float = 30.0,
     ) -> None:
         if provider is not None and not isinstance(provider, ProviderConfig):
@@ -112,6 +114,7 @@ class CopilotClient:
         self._base_directory = Path(home).expanduser()
         self._max_workers = max_workers
         self._allow_insecure_http = bool(allow_insecure_http)
+        self._use_logged_in_user = bool(use_logged_in_user)
         self._lock = threading.Lock()
         self._state = _NEW  # guarded by self._lock
         self._sessions: Dict[str, Session] = {}  # guarded by self._lock
@@ -269,12 +272,9 @@ class CopilotClient:
     def _resolve(
         self, config: Optional[ProviderConfig], token: Optional[str]
     ) -> Tuple[ProviderConfig, Optional[str]]:
-        """The provider config and GitHub token to use (token discovery may read a
-        file or run ``gh``: never called under the registry lock)."""
-        config = config or ProviderConfig(type="copilot")
-        if config.type != "copilot":
-            return config, None
-        return config, discover_github_token(token, home=self._base_directory)
+        """The provider config and GitHub token to use (discovery may run ``gh``: never under the lock)."""
+        return resolve_credentials(config or ProviderConfig(type="copilot"), token,
+                                   home=self._base_directory, logged_in_user=self._use_logged_in_user)
 
     def _provider_locked(
         self, config: ProviderConfig, token: Optional[str], transport: Transport

@@ -3,7 +3,14 @@
 Discovery order (first hit wins): the ``github_token=`` argument,
 ``COPILOT_GITHUB_TOKEN``, ``GH_TOKEN``, ``GITHUB_TOKEN``, the token saved by
 ``python -m copilot_sdk login`` (``<SDK home>/auth.json``), then ``gh auth token`` when
-the gh CLI is on ``PATH``. The Copilot endpoint itself (discovery, exchange) lives in
+the gh CLI is on ``PATH``. Before the GitHub token variables,
+``GITHUB_COPILOT_API_TOKEN`` (a Copilot API token, as the Copilot coding agent's
+environment holds one) is used as is against ``COPILOT_API_URL`` (default
+``https://api.githubcopilot.com``): see :func:`copilot_api_token_from_env`. With
+``use_logged_in_user=False`` only the explicit argument counts: no environment,
+saved login or gh CLI (for servers acting for many users).
+
+The Copilot endpoint itself (discovery, exchange) lives in
 :mod:`copilot_sdk.providers.copilot`; the device flow and the saved token in
 :mod:`copilot_sdk._github.login`.
 
@@ -26,6 +33,7 @@ from typing import Dict, Optional, Tuple, Union
 import attrs
 
 from ..errors import ConfigurationError
+from ..types import ProviderConfig
 
 logger = logging.getLogger("copilot_sdk.auth")
 
@@ -34,6 +42,8 @@ __all__ = [
     "NO_TOKEN_MESSAGE",
     "TOKEN_ENV_VARS",
     "check_token_kind",
+    "resolve_credentials",
+    "copilot_api_token_from_env",
     "discover_github_token",
     "find_github_token",
     "mask",
@@ -41,6 +51,8 @@ __all__ = [
 ]
 
 TOKEN_ENV_VARS = ("COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN")
+API_TOKEN_ENV_VAR = "GITHUB_COPILOT_API_TOKEN"
+API_URL_ENV_VAR = "COPILOT_API_URL"
 GH_TIMEOUT = 5.0  # seconds for `gh auth token`
 GH_CACHE_TTL = 300.0  # seconds a `gh auth token` answer (or its absence) is reused
 
@@ -73,18 +85,33 @@ class FoundToken:
     source: str
 
 
-def find_github_token(explicit: Optional[str] = None, *, home: PathArg = None) -> Optional[FoundToken]:
+def copilot_api_token_from_env() -> Optional[Tuple[str, Optional[str]]]:
+    """``(GITHUB_COPILOT_API_TOKEN, COPILOT_API_URL or None)`` when the token is set."""
+    token = os.environ.get(API_TOKEN_ENV_VAR, "").strip()
+    if not token:
+        return None
+    url = os.environ.get(API_URL_ENV_VAR, "").strip().rstrip("/")
+    return token, url or None
+
+
+def find_github_token(
+    explicit: Optional[str] = None, *, home: PathArg = None, logged_in_user: bool = True
+) -> Optional[FoundToken]:
     """Find the GitHub token to use, in the documented order.
 
     Args:
         explicit: a token passed by the caller (``github_token=``); wins if set.
         home: the SDK home holding the saved login (default: :func:`sdk_home`).
+        logged_in_user: False: only ``explicit`` counts (no environment, saved
+            login or gh CLI).
 
     Returns:
         The token and its source, or None when there is none anywhere.
     """
     if explicit:
         return FoundToken(explicit.strip(), "argument")
+    if not logged_in_user:
+        return None
     for name in TOKEN_ENV_VARS:
         value = os.environ.get(name, "").strip()
         if value:
@@ -100,9 +127,32 @@ def find_github_token(explicit: Optional[str] = None, *, home: PathArg = None) -
     return None
 
 
-def discover_github_token(explicit: Optional[str] = None, *, home: PathArg = None) -> Optional[str]:
+def resolve_credentials(
+    config: ProviderConfig, token: Optional[str], *, home: PathArg = None, logged_in_user: bool = True
+) -> Tuple[ProviderConfig, Optional[str]]:
+    """The provider config and GitHub token a Copilot provider is built with.
+
+    Other provider types, and a Copilot config with a ``bearer_token`` (a Copilot
+    API token), need no GitHub token. Without an explicit ``token``, the
+    ``GITHUB_COPILOT_API_TOKEN`` variable becomes the config's ``bearer_token``
+    (with ``COPILOT_API_URL`` as its ``base_url`` unless one is set); otherwise the
+    GitHub token is discovered (see :func:`find_github_token`).
+    """
+    if config.type != "copilot" or config.bearer_token is not None:
+        return config, None
+    if not token and logged_in_user:
+        api_token = copilot_api_token_from_env()
+        if api_token is not None:
+            base_url = config.base_url or api_token[1]
+            return attrs.evolve(config, bearer_token=api_token[0], base_url=base_url), None
+    return config, discover_github_token(token, home=home, logged_in_user=logged_in_user)
+
+
+def discover_github_token(
+    explicit: Optional[str] = None, *, home: PathArg = None, logged_in_user: bool = True
+) -> Optional[str]:
     """The GitHub token to use (see :func:`find_github_token`), or None."""
-    found = find_github_token(explicit, home=home)
+    found = find_github_token(explicit, home=home, logged_in_user=logged_in_user)
     return found.token if found else None
 
 
