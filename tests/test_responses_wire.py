@@ -244,3 +244,30 @@ def test_wire_api_is_validated_and_persisted() -> None:
     with pytest.raises(ValueError, match="wire_api"):
         ProviderConfig(type="openai", wire_api="chat")
     assert ProviderConfig(type="openai", wire_api="responses").to_public_dict()["wire_api"] == "responses"
+
+
+def test_failed_and_error_stream_events_raise_the_matching_errors() -> None:
+    from copilot_sdk import InternalServerError, RateLimitError
+
+    folder = StreamAccumulator()
+    assert folder.add({"type": "response.output_text.delta", "delta": "Hi"}) == "Hi"
+    failed = {
+        "type": "response.failed",
+        "response": {"error": {"code": "rate_limit_exceeded", "message": "slow down"}},
+    }
+    with pytest.raises(RateLimitError, match="slow down"):
+        folder.add(failed)
+    with pytest.raises(InternalServerError, match="server_error"):
+        StreamAccumulator().add({"type": "error", "code": None, "message": "boom", "param": None})
+    incomplete = StreamAccumulator()
+    incomplete.add(
+        {
+            "type": "response.incomplete",
+            "response": {
+                "status": "incomplete",
+                "output": [],
+                "incomplete_details": {"reason": "max_output_tokens"},
+            },
+        }
+    )
+    assert incomplete.done and incomplete.result().finish_reason == "length"

@@ -178,7 +178,7 @@ def _fence(text: str) -> str:
     fence = "```"
     while fence in text:
         fence += "`"
-    return f"{fence}\n{text}\n{fence}"
+    return f"{fence}\n{text.rstrip(chr(10))}\n{fence}"
 
 
 def _part(item: Mapping[str, Any]) -> Part:
