@@ -237,7 +237,16 @@ def test_azure_responses_url(server: MockModelServer, make_client: MakeClient) -
     reply = make_client(provider=provider).create_session(model="dep").send("hi")
     assert reply.data.content.startswith("echo: model=dep")
     request = server.chat_requests[-1]
-    assert request.path == "/openai/deployments/dep/responses" and request.get_header("api-key") == "k"
+    assert request.path == "/openai/v1/responses" and request.get_header("api-key") == "k"
+    assert request.body["model"] == "dep" and "api-version" not in request.query
+    deployment = ProviderConfig(
+        type="azure", base_url=server.url + "/openai/deployments/dep2", api_key="k", wire_api="responses"
+    )
+    make_client(provider=deployment).create_session().send("hi")
+    assert (
+        server.chat_requests[-1].path == "/openai/v1/responses"
+        and server.chat_requests[-1].body["model"] == "dep2"
+    )
 
 
 def test_wire_api_is_validated_and_persisted() -> None:

@@ -58,13 +58,17 @@ class StaticEndpoint:
 
     def url(self, model: Optional[str], path: str) -> str:
         if self._config.type == "azure":
+            if path == "/responses":  # Azure serves Responses on its v1 API: the model names the deployment
+                return f"{self._azure_root()}/openai/v1/responses"
             return self._azure_url(model, path)
         return f"{self._root}{path}"
 
+    def _azure_root(self) -> str:
+        return self._root.split("/openai/deployments/")[0].removesuffix("/openai")
+
     def models_url(self) -> str:
         if self._config.type == "azure":
-            root = self._root.split("/openai/deployments/")[0].removesuffix("/openai")
-            return f"{root}/openai/models?api-version={self._config.azure_api_version}"
+            return f"{self._azure_root()}/openai/models?api-version={self._config.azure_api_version}"
         return f"{self._root}/models"
 
     def headers(self, request: Optional[ModelRequest]) -> Dict[str, str]:
@@ -80,7 +84,9 @@ class StaticEndpoint:
         return headers
 
     def wire_model(self, model: Optional[str]) -> Optional[str]:
-        return self._config.wire_model or model
+        if self._config.wire_model or model or "/deployments/" not in self._root:
+            return self._config.wire_model or model
+        return self._root.split("/deployments/")[1].split("/")[0]  # an Azure deployment URL names it
 
     def max_tokens_field(self) -> str:
         """``max_completion_tokens`` for Azure and OpenAI itself, ``max_tokens`` for
