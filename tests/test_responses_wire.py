@@ -280,3 +280,29 @@ def test_failed_and_error_stream_events_raise_the_matching_errors() -> None:
         }
     )
     assert incomplete.done and incomplete.result().finish_reason == "length"
+
+
+def test_failed_responses_from_the_mock_streamed_and_not(
+    server: MockModelServer, make_client: MakeClient
+) -> None:
+    from copilot_sdk import InternalServerError
+
+    session = make_client(provider=responses_provider(server)).create_session(model="gpt-5")
+    server.enqueue(MockReply(content="never", fail_code="rate_limit_exceeded"), MockReply(content="fine"))
+    assert session.send("hi").data.content == "fine"  # a rate-limited response is retried
+    server.enqueue(MockReply(content="partial answer", fail_code="server_error"))
+    with pytest.raises(InternalServerError, match="server_error"):
+        list(session.stream("hi"))  # text reached the caller: not re-sent
+    assert len(server.chat_requests) == 3
+    for stream in (False, True):
+        server.enqueue(MockReply(content="x", fail_code="server_error"))
+        body = {"model": "gpt-5", "input": "hi", "stream": stream}
+        reply = requests.post(f"{server.openai_base_url}/responses", json=body, timeout=10)
+        if stream:
+            events = sse_events(reply.content)
+            assert events[-1]["type"] == "response.failed"
+            for event in events:
+                validate_event(event)
+        else:
+            validate_response(reply.json())
+            assert reply.json()["status"] == "failed"

@@ -43,6 +43,8 @@ class Attachment:
     when the message is sent and stored with the ``user.message`` event, so a
     resumed session sends the same request.
 
+    Thread-safe: frozen.
+
     Attributes:
         type: "file", "directory", "selection" or "blob".
         path: the file or directory (file, directory).

@@ -99,6 +99,9 @@ def _reasons(info: Optional[ModelInfo]) -> bool:
 class CopilotProvider:
     """Model calls to the Copilot API, routed per model (see the module docstring).
 
+    Thread-safe: shared by every session of one GitHub token; it keeps no per-call
+    state, the models cache and the endpoint guard their own.
+
     Args:
         config: the provider configuration (``type="copilot"``).
         endpoint: the Copilot endpoint (credentials, discovery, exchange).

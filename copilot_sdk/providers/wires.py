@@ -52,7 +52,9 @@ class Wire(Protocol):
 
 class ChatWire:
     """OpenAI chat completions; ``max_tokens_field`` is the endpoint family's name
-    for the output limit (``max_tokens`` or ``max_completion_tokens``)."""
+    for the output limit (``max_tokens`` or ``max_completion_tokens``).
+
+    Thread-safe: immutable; each call gets its own stream accumulator."""
 
     name = "completions"
     path = "/chat/completions"
@@ -71,7 +73,9 @@ class ChatWire:
 
 
 class ResponsesWire:
-    """OpenAI Responses; ``reasoning=False`` for models known not to reason."""
+    """OpenAI Responses; ``reasoning=False`` for models known not to reason.
+
+    Thread-safe: immutable; each call gets its own stream accumulator."""
 
     name = "responses"
     path = "/responses"
@@ -90,7 +94,9 @@ class ResponsesWire:
 
 
 class MessagesWire:
-    """The Anthropic messages format (``/v1/messages``)."""
+    """The Anthropic messages format (``/v1/messages``).
+
+    Thread-safe: stateless; each call gets its own stream accumulator."""
 
     name = "messages"
     path = "/v1/messages"

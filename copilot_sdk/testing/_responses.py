@@ -248,6 +248,9 @@ def handle_responses(exchange: Exchange) -> None:
     output = _output(exchange, reply, reply.content)
     rid = f"resp_{exchange.state.new_id('resp')}"
     final = {**_response(body, model, rid, output, "completed"), "usage": _usage(body, reply, output)}
+    if reply.fail_code is not None:
+        error = {"code": reply.fail_code, "message": f"The response failed ({reply.fail_code})."}
+        final = {**final, "status": "failed", "error": error, "output": []}
     if body.get("stream") is not True:
         exchange.send_json(200, final)
         return
@@ -312,7 +315,7 @@ def _events(
                 "response.function_call_arguments.done", **ids, name=item["name"], arguments=item["arguments"]
             )
         yield event("response.output_item.done", **at, item=item)
-    yield event("response.completed", response=final)
+    yield event("response.failed" if final["status"] == "failed" else "response.completed", response=final)
 
 
 ROUTES: tuple[Route, ...] = (Route("POST", path_endswith("/responses"), handle_responses, model_call=True),)

@@ -120,6 +120,9 @@ class MockReply:
         reasoning: Responses: a reasoning summary; the reply then starts with a
             reasoning item carrying it and an ``encrypted_content`` the server can
             verify when the item is sent back (the other wire formats ignore it).
+        fail_code: Responses: the reply fails with this error code (e.g.
+            ``"server_error"``, ``"rate_limit_exceeded"``): a response with
+            ``status: "failed"``, or, streamed, ``response.failed`` after the text.
         split_choices: Chat completions: put the tool calls in a second choice,
             after a first choice holding the text, as the Copilot API serves Claude
             models. None: only for Claude models on the Copilot API.
@@ -140,6 +143,7 @@ class MockReply:
     reasoning: str | None = None
     split_choices: bool | None = None
     close_connection: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    fail_code: str | None = None
 
 
 def _str_mapping(value: Any) -> Mapping[str, str]:
