@@ -297,3 +297,31 @@ def test_bad_mcp_configs_are_refused() -> None:
         mcp_servers={"x": {"type": "http", "url": "http://h/mcp", "headers": {"Authorization": "s3cret"}}}
     )
     assert "s3cret" not in repr(config)
+
+
+def test_many_sessions_call_one_shared_server_at_once(server: MockModelServer, client: CopilotClient) -> None:
+    config = {"t": stdio("stdio")}
+    sessions = [client.create_session(model="gpt-5", mcp_servers=config) for _ in range(8)]
+    for index in range(len(sessions)):
+        match = f"go {index}"
+        server.enqueue(
+            MockReply(
+                tool_calls=[
+                    MockToolCall(name="t-add", arguments={"a": index, "b": 1000}),
+                    MockToolCall(name="t-pid", arguments={}),
+                ]
+            ),
+            MockReply(content=f"done {index}"),
+            match=lambda body, m=match: any(msg.get("content") == m for msg in body["messages"]),
+        )
+    results: Dict[int, List[str]] = {}
+
+    def collect(index: int) -> Callable[[SessionEvent], None]:
+        return lambda e: results.setdefault(index, []).append(e.data.result)
+
+    for index, session in enumerate(sessions):
+        session.on("tool.execution_complete", collect(index))
+    futures = [session.send_async(f"go {index}") for index, session in enumerate(sessions)]
+    assert [f.result(timeout=60).data.content for f in futures] == [f"done {i}" for i in range(8)]
+    assert [results[i][0] for i in range(8)] == [str(1000 + i) for i in range(8)]
+    assert len({results[i][1] for i in range(8)}) == 1  # one server process for all of them
