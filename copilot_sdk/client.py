@@ -11,17 +11,18 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import os
+import sys
 import threading
 import time
-import uuid
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
-
-import attrs
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union, overload
 
 from . import __version__
+from ._engine.clientinfo import ClientInfo
+from ._engine.opening import check_overrides, new_config, resumed_config
+from ._engine.options import CLI_ONLY_CLIENT_OPTIONS, NoOptions, ResumeOptions, SessionOptions, check_options
 from ._engine.runner import Runtime
 from ._engine.turnctx import in_any_turn
 from ._github.auth import resolve_credentials
@@ -29,11 +30,17 @@ from ._transport.checks import check_number
 from ._transport.http import Timeouts, Transport
 from ._transport.retry import RetryPolicy
 from .errors import CopilotError, SessionClosedError, SessionExistsError, SessionNotFoundError
+from .events import SessionEvent
 from .providers import Provider, make_provider
 from .session import Session
 from .store import SessionRecord, SessionStore, open_store
 from .tools.mcp.manager import McpManager
-from .types import ModelInfo, ProviderConfig, SessionConfig, SessionMetadata, validate_session_id
+from .types import ModelInfo, ProviderConfig, SessionConfig, validate_session_id
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+elif TYPE_CHECKING:  # annotations only (they are strings): nothing needed at run time
+    from typing_extensions import Unpack
 
 logger = logging.getLogger("copilot_sdk.client")
 
@@ -43,9 +50,7 @@ _NEW, _STARTED, _STOPPING, _STOPPED = "new", "started", "stopping", "stopped"
 TimeoutArg = Union[None, float, Tuple[float, float]]
 
 
-
-
-class CopilotClient:
+class CopilotClient(ClientInfo):
     """A synchronous client running many independent chat sessions at once.
 
     Args:
@@ -74,7 +79,7 @@ class CopilotClient:
     def __init__(
         self,
         *,
-        provider: Optional[ProviderConfig] = None,
+        provider: Union[None, ProviderConfig, Mapping[str, Any]] = None,
         github_token: Optional[str] = None,
         store: Union[None, str, os.PathLike[str], SessionStore] = None,
         base_directory: Union[None, str, os.PathLike[str]] = None,
@@ -88,9 +93,13 @@ class CopilotClient:
         allow_insecure_http: bool = False,
         use_logged_in_user: bool = True,
         mcp_start_timeout: float = 30.0,
+        **cli_options: Unpack[NoOptions],
     ) -> None:
+        check_options(cli_options, (), CLI_ONLY_CLIENT_OPTIONS, "CopilotClient()")
+        if isinstance(provider, Mapping):
+            provider = ProviderConfig.from_dict(provider)  # the official SDK's dict form
         if provider is not None and not isinstance(provider, ProviderConfig):
-            raise TypeError(f"provider must be a ProviderConfig, not {type(provider).__name__}")
+            raise TypeError(f"provider must be a ProviderConfig or a dict, not {type(provider).__name__}")
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
             raise ValueError(f"max_workers must be an int >= 1, got {max_workers!r}")
         connect, read = 10.0, 600.0
@@ -225,12 +234,8 @@ class CopilotClient:
 
     def __del__(self) -> None:
         if getattr(self, "_state", None) == _STARTED:
-            warnings.warn(
-                "CopilotClient was garbage-collected while started; call stop() or use "
-                "`with CopilotClient() as client:`",
-                ResourceWarning,
-                stacklevel=1,
-            )
+            warnings.warn("CopilotClient was garbage-collected while started; call stop() or use "
+                          "`with CopilotClient() as client:`", ResourceWarning, stacklevel=1)
             # Best effort: idle pool threads and sockets go; turns cannot be running
             # (they hold references to this client).
             for pool in (self._pool, self._tool_pool):
@@ -293,23 +298,25 @@ class CopilotClient:
             return self._provider_locked(resolved, token, self._transport)
 
     # -- sessions -------------------------------------------------------------
-    def create_session(self, config: Optional[SessionConfig] = None, **fields: Any) -> Session:
-        """Create a new session from a SessionConfig or the same fields as keywords.
+    @overload
+    def create_session(self, config: SessionConfig, /) -> Session: ...
+
+    @overload
+    def create_session(self, config: None = None, /, **options: Unpack[SessionOptions]) -> Session: ...
+
+    def create_session(self, config: Optional[SessionConfig] = None, /, **options: Any) -> Session:
+        """Create a new session from a SessionConfig, or from its fields as keywords
+        (the official SDK's names, typed by ``SessionOptions``; each is documented
+        on :class:`SessionConfig`). Emits ``session.start`` (to ``on_event``) and runs ``on_session_start``.
 
         Raises:
             SessionExistsError: ``session_id`` is taken (open or stored).
             ConfigurationError: no usable provider for this session.
-            TypeError/ValueError: bad or unknown fields.
+            TypeError/ValueError: bad or unknown fields; options of the official
+                SDK that configure its CLI process (named, with the reason).
         """
-        if config is not None and fields:
-            raise TypeError("pass either a SessionConfig or keyword fields, not both")
-        if config is None:
-            config = SessionConfig(**fields)
-        elif not isinstance(config, SessionConfig):
-            raise TypeError(f"config must be a SessionConfig, not {type(config).__name__}")
+        config = new_config(config, options)
         self._ensure_started()
-        if config.session_id is None:
-            config = attrs.evolve(config, session_id=str(uuid.uuid4()))
         assert config.session_id is not None
         provider = self._provider_for(config.provider or self._default_provider,
                                       config.github_token or self._github_token)
@@ -318,65 +325,58 @@ class CopilotClient:
             if config.session_id in self._sessions:
                 raise SessionExistsError(f"session {config.session_id!r} already exists")
         now = _dt.datetime.now(_dt.timezone.utc)
-        self.store.create(
-            SessionRecord(
-                session_id=config.session_id,
-                start_time=now,
-                modified_time=now,
-                model=config.model,
-                config=config.to_public_dict(),
-            )
-        )
-        session = Session(config=config, provider=provider, runtime=self._runtime_now(), log=[])
+        self.store.create(SessionRecord(session_id=config.session_id, start_time=now, modified_time=now,
+                                        model=config.model, config=config.to_public_dict()))
+        session = self._new_session(config, provider, [])
         with self._lock:
             self._check_running_locked()
             self._sessions[config.session_id] = session
         logger.debug("session %r created (model=%r)", config.session_id, config.model)
+        session._opened("new", now)
         return session
 
-    def resume_session(self, session_id: str, **overrides: Any) -> Session:
-        """Reopen a stored session with its history. A session already open in this
-        client is returned as is. Secrets, tools, hooks and handlers are not
-        stored: pass them again as ``overrides`` (any SessionConfig field).
+    def _new_session(self, config: SessionConfig, provider: Provider, log: List[SessionEvent]) -> Session:
+        def provider_for(c: SessionConfig) -> Provider:
+            token = c.github_token or self._github_token
+            return self._provider_for(c.provider or self._default_provider, token)
+        return Session(config=config, provider=provider, runtime=self._runtime_now(), log=log,
+                       provider_for=provider_for)
+
+    def resume_session(self, session_id: str, /, **overrides: Unpack[ResumeOptions]) -> Session:
+        """Reopen a stored session with its history (and the model its last
+        ``set_model`` chose). Secrets, tools, hooks and handlers are not stored: pass
+        them again as ``overrides`` (the options of :meth:`create_session` but
+        ``session_id``). Emits ``session.resume``; runs ``on_session_start`` (source
+        "resume"). A session already open here is returned as is, with the
+        ``overrides`` applied from its next turn on.
 
         Raises:
             SessionNotFoundError: no such session.
+            SessionClosedError: the open session is closing (overrides cannot apply).
+            TypeError/ValueError: bad, unknown or CLI-only options.
         """
         validate_session_id(session_id)
-        if "session_id" in overrides:
-            raise TypeError("resume_session() takes the session id as its first argument only")
+        check_overrides(overrides)
         self._ensure_started()
         with self._lock:
             session = self._sessions.get(session_id)
         if session is not None:
+            if overrides:
+                session._reconfigure(overrides)
             return session
         record, log = self.store.load(session_id)
-        config = SessionConfig.from_public_dict(record.config, session_id)
-        if "provider" not in overrides and config.provider is not None:
-            default = self._default_provider
-            if default is not None and (default.type, default.base_url) == (
-                config.provider.type,
-                config.provider.base_url,
-            ):
-                config = attrs.evolve(config, provider=default)  # the client's, with its key
-        config = attrs.evolve(config, **overrides)
+        config = resumed_config(record.config, log, session_id, overrides, self._default_provider)
         provider = self._provider_for(config.provider or self._default_provider,
                                       config.github_token or self._github_token)
-        session = Session(config=config, provider=provider, runtime=self._runtime_now(), log=log)
+        session = self._new_session(config, provider, log)
         with self._lock:
             self._check_running_locked()
             existing = self._sessions.setdefault(session_id, session)
+        if existing is session:
+            session._opened("resume", _dt.datetime.now(_dt.timezone.utc))
+        elif overrides:
+            existing._reconfigure(overrides)
         return existing
-
-    def list_sessions(self) -> List[SessionMetadata]:
-        """Every stored session, most recently modified first."""
-        self._ensure_started()
-        return self.store.list()
-
-    def get_last_session_id(self) -> Optional[str]:
-        """The id of the most recently modified session, or None."""
-        self._ensure_started()
-        return self.store.last_session_id()
 
     def delete_session(self, session_id: str) -> None:
         """Abort a live session's turns, close it and remove its stored data.

@@ -15,6 +15,7 @@ import attrs
 from ._engine.reasoningdata import AssistantReasoningData, AssistantReasoningDeltaData
 from ._engine.summary import SessionCompactionCompleteData, SessionCompactionStartData, SessionTruncationData
 from .tools.interaction import (
+    HookEndData,
     PermissionCompletedData,
     PermissionRequestedData,
     UserInputCompletedData,
@@ -33,7 +34,7 @@ else:
 __all__ = [
     "AbortData", "AssistantMessageData", "AssistantMessageDeltaData", "AssistantReasoningData",
     "AssistantReasoningDeltaData", "AssistantTurnEndData", "AssistantTurnRetryData",
-    "AssistantTurnStartData", "AssistantUsageData", "EventData", "PERSISTED_TYPES",
+    "AssistantTurnStartData", "AssistantUsageData", "EventData", "HookEndData", "PERSISTED_TYPES",
     "PermissionCompletedData", "PermissionRequestedData", "SessionCompactionCompleteData",
     "SessionCompactionStartData", "SessionErrorData", "SessionEvent", "SessionEventType",
     "SessionIdleData", "SessionModelChangeData", "SessionResumeData", "SessionStartData",
@@ -71,6 +72,7 @@ class SessionEventType(str, enum.Enum):
     ABORT = "abort"
     TOOL_EXECUTION_START = "tool.execution_start"
     TOOL_EXECUTION_COMPLETE = "tool.execution_complete"
+    HOOK_END = "hook.end"
     PERMISSION_REQUESTED = "permission.requested"
     PERMISSION_COMPLETED = "permission.completed"
     USER_INPUT_REQUESTED = "user_input.requested"
@@ -238,6 +240,7 @@ EventData = Union[
     UserInputRequestedData,
     UserInputCompletedData,
     SessionCompactionStartData, SessionCompactionCompleteData, SessionTruncationData,
+    HookEndData,
     SessionMcpServerStatusChangedData,
 ]
 
@@ -265,13 +268,14 @@ _DATA_CLASSES: Mapping[str, type] = {
     "user_input.completed": UserInputCompletedData,
     "session.compaction_start": SessionCompactionStartData, "session.truncation": SessionTruncationData,
     "session.compaction_complete": SessionCompactionCompleteData,
+    "hook.end": HookEndData,
     "session.mcp_server_status_changed": SessionMcpServerStatusChangedData,
 }
 
 #: Event types a commit writes to the log; the others (deltas, retries, errors, idle, abort) are live-only.
 PERSISTED_TYPES = frozenset({
     "user.message", "assistant.turn_start", "assistant.message", "assistant.reasoning", "assistant.usage",
-    "tool.execution_start", "tool.execution_complete", "assistant.turn_end",
+    "tool.execution_start", "tool.execution_complete", "assistant.turn_end", "session.model_change",
     "session.compaction_start", "session.compaction_complete", "session.truncation",
 })
 

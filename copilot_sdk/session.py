@@ -10,16 +10,21 @@ import functools
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union, cast
-
-import attrs
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
 
 from ._engine.attachments import check_vision, has_images, resolve_attachments
 from ._engine.handlers import Handler, Handlers
 from ._engine.history import Conversation
+from ._engine.opening import (
+    AttachmentArg,
+    Prompt,
+    check_effort,
+    message_options,
+)
 from ._engine.queued import EventStream, QueuedTurn
 from ._engine.runner import SessionRuntime, TurnRunner
 from ._engine.serial import QueueClosedError, SerialQueue
+from ._engine.settings import SessionSettings
 from ._engine.turnctx import in_any_turn, running_turns
 from ._transport.checks import check_number
 from .errors import CopilotError, SessionClosedError
@@ -28,28 +33,15 @@ from .events import (
     SessionCompactionCompleteData,
     SessionEvent,
     SessionTruncationData,
+    event_type,
 )
 from .providers.base import Provider
-from .types import Attachment, MessageOptions, SessionConfig, attachments_tuple
+from .tools import PermissionHandler
+from .types import MessageOptions, SessionConfig
 
-__all__ = ["Session"]
+__all__ = ["PermissionHandler", "Session"]  # PermissionHandler: where the official SDK has it
 
-Prompt = Union[str, MessageOptions]
-AttachmentArg = Union[Attachment, Mapping[str, Any]]
-
-
-def _message(prompt: Prompt, attachments: Optional[Sequence[AttachmentArg]]) -> MessageOptions:
-    """The message to send; ``attachments=`` adds to those of a MessageOptions."""
-    if isinstance(prompt, MessageOptions):
-        if attachments:
-            return attrs.evolve(prompt, attachments=(*prompt.attachments, *attachments_tuple(attachments)))
-        return prompt
-    if isinstance(prompt, str):
-        return MessageOptions(prompt=prompt, attachments=attachments)  # validates: non-empty
-    raise TypeError(f"prompt must be a str or MessageOptions, not {type(prompt).__name__}")
-
-
-class Session:
+class Session(SessionSettings):
     """One conversation. Create with ``CopilotClient.create_session``.
 
     Turns of a session run one at a time in submission order (``send``,
@@ -74,11 +66,11 @@ class Session:
         provider: Provider,
         runtime: SessionRuntime,
         log: List[SessionEvent],
+        provider_for: Optional[Callable[[SessionConfig], Provider]] = None,
     ) -> None:
         assert config.session_id is not None
         self._session_id: str = config.session_id
-        self._config = config
-        self._provider = provider
+        self._provider_for = provider_for
         self._runtime = runtime
         self._queue = SerialQueue(runtime.pool)
         self._conversation = Conversation(log)
@@ -92,19 +84,16 @@ class Session:
         self._closing = False  # guarded by self._lock: no new turns
         self._closed = False  # guarded by self._lock: released
         self._background: Optional[QueuedTurn] = None  # guarded by self._lock: queued compaction
+        if config.on_event is not None:
+            self._handlers.add(None, config.on_event)
 
     def __repr__(self) -> str:
-        return f"Session(session_id={self._session_id!r}, model={self._config.model!r})"
+        return f"Session(session_id={self._session_id!r}, model={self.config.model!r})"
 
     @property
     def session_id(self) -> str:
         """This session's id."""
         return self._session_id
-
-    @property
-    def config(self) -> SessionConfig:
-        """The configuration this session runs with."""
-        return self._config
 
     # -- sending --------------------------------------------------------------
     def send(
@@ -126,7 +115,7 @@ class Session:
             tool, which would deadlock).
         """
         self._refuse_reentry("send")
-        turn = self._submit(_message(prompt, attachments), stream=False)
+        turn = self._submit(message_options(prompt, attachments), stream=False)
         return self._wait(turn, None)
 
     def send_and_wait(
@@ -141,7 +130,7 @@ class Session:
         if timeout is not None:
             check_number("timeout", timeout)
         self._refuse_reentry("send_and_wait")
-        turn = self._submit(_message(prompt, attachments), stream=False)
+        turn = self._submit(message_options(prompt, attachments), stream=False)
         return self._wait(turn, timeout)
 
     def send_async(
@@ -150,7 +139,7 @@ class Session:
         """Queue a message; return a Future of the final ``assistant.message`` event.
         Cancelling the Future before the turn starts removes it from the queue.
         Attachments are read (and checked) before this returns."""
-        return self._submit(_message(prompt, attachments), stream=False).future
+        return self._submit(message_options(prompt, attachments), stream=False).future
 
     def stream(self, prompt: Prompt, *, attachments: Optional[Sequence[AttachmentArg]] = None) -> EventStream:
         """Queue a message now and iterate its events as they arrive (deltas
@@ -161,7 +150,7 @@ class Session:
         AbortedError. Leaving the loop early aborts the turn.
         """
         self._refuse_reentry("stream")
-        turn = self._submit(_message(prompt, attachments), stream=True)
+        turn = self._submit(message_options(prompt, attachments), stream=True)
         return EventStream(turn, self._abort_turn, self._run_inline_until_done)
 
     def _submit(
@@ -176,12 +165,14 @@ class Session:
         with self._lock:
             if self._closing:
                 raise SessionClosedError(f"session {self._session_id!r} is closed")
+        config, provider = self._runner.current()
+        check_effort(config, provider)
         prompt: Union[str, MessageOptions] = message
         resolved: Tuple[Dict[str, Any], ...] = ()
         if isinstance(message, MessageOptions):
             prompt, resolved = message.prompt, resolve_attachments(message.attachments)
             if has_images(resolved):
-                check_vision(self._config.model, self._provider.model_info(self._config.model), resolved)
+                check_vision(config.model, provider.model_info(config.model), resolved)
         turn = QueuedTurn(str(prompt), stream=stream, run=run or self._runner.run, attachments=resolved)
         turn.future.add_done_callback(lambda f: f.cancelled() and self._dequeue(turn, "cancelled"))
         try:
@@ -311,7 +302,7 @@ class Session:
         if isinstance(event_type_or_handler, str):
             if handler is None or not callable(handler):
                 raise TypeError("on(event_type, handler): handler must be callable")
-            return self._handlers.add(event_type_or_handler, handler)
+            return self._handlers.add(event_type(event_type_or_handler).value, handler)
         if not callable(event_type_or_handler) or handler is not None:
             raise TypeError("on(handler) or on(event_type, handler)")
         return self._handlers.add(None, event_type_or_handler)
@@ -370,7 +361,7 @@ class Session:
             running.abort_running(reason)
         if self._session_id not in running_turns():
             self._wait_idle(None)
-        self._release()
+        self._release("user_exit" if reason == "deleted" else "complete")
 
     def _wait_idle(self, timeout: Optional[float]) -> bool:
         """Wait until nothing is queued or running; from inside another session's
@@ -379,12 +370,14 @@ class Session:
             self._queue.run_inline()
         return self._queue.wait_idle(timeout)
 
-    def _release(self) -> None:
+    def _release(self, reason: str = "complete") -> None:
         with self._lock:
             if self._closed:
                 return
             self._closed = True
         self._runtime.released(self)
+        if self._hooks().has("on_session_end"):
+            self._hooks().session_end(reason)
 
     @property
     def closed(self) -> bool:

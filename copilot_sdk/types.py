@@ -7,11 +7,11 @@ of ``repr()``. Use :func:`attrs.evolve` to derive a changed copy.
 from __future__ import annotations
 
 import datetime as _dt
-import os
-from typing import Any, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Literal, Mapping, Optional, Sequence, Tuple, Union, get_args
 
 import attrs
 
+from ._engine import options
 from ._engine.attachment_type import Attachment, attachments_tuple, sniff_image
 from ._engine.infinite import InfiniteSessions, infinite_sessions
 from ._transport.checks import (
@@ -27,10 +27,7 @@ from ._transport.checks import (
 )
 from .errors import ConfigurationError
 from .tools import PermissionRequestHandler, SessionHooks, Tool
-from .tools.builtins import BUILTIN_NAMES
-from .tools.define import validate_tools
 from .tools.mcp.config import McpServerConfig, parse_mcp_servers
-from .tools.selection import check_tool_names
 
 __all__ = [
     "Attachment",
@@ -47,9 +44,12 @@ __all__ = [
     "validate_session_id",
 ]
 
-PROVIDER_TYPES = ("copilot", "openai", "azure", "anthropic")
+ProviderType = Literal["copilot", "openai", "azure", "anthropic"]
+ReasoningEffort = Literal["minimal", "low", "medium", "high", "xhigh", "max"]
+SystemMessageMode = Literal["append", "replace"]
+PROVIDER_TYPES: Tuple[str, ...] = get_args(ProviderType)
+REASONING_EFFORTS: Tuple[str, ...] = get_args(ReasoningEffort)
 WIRE_APIS = ("completions", "responses")
-REASONING_EFFORTS = ("minimal", "low", "medium", "high")
 
 
 @attrs.frozen(kw_only=True)
@@ -78,9 +78,16 @@ class ProviderConfig:
             models list advertises (chat completions where offered, else Responses,
             else the Anthropic messages format); "responses" there prefers
             Responses for models that offer both.
+        bearer_token_provider: a callable returning a fresh bearer token (e.g. from
+            Azure Managed Identity), called before each request that needs one, with
+            ``{"provider_name": "default", "session_id": ...}`` when it takes an
+            argument. It wins over ``api_key`` and ``bearer_token``. Never persisted.
+
+    Wherever a ProviderConfig is taken, the official SDK's dict form is taken too
+    (see :meth:`from_dict`).
     """
 
-    type: str = attrs.field(default="copilot")
+    type: ProviderType = attrs.field(default="copilot")
     base_url: Optional[str] = attrs.field(
         default=None, converter=_strip_slash, validator=_check_base_url
     )
@@ -96,6 +103,21 @@ class ProviderConfig:
     )
     token_exchange: bool = attrs.field(default=False)
     wire_api: Optional[str] = attrs.field(default=None)
+    bearer_token_provider: Optional[Callable[..., str]] = attrs.field(
+        default=None, repr=False, validator=attrs.validators.optional(attrs.validators.is_callable())
+    )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProviderConfig:
+        """The official SDK's dict form: ``{"type": "openai", "base_url": ...,
+        "api_key": ..., "bearer_token": ..., "headers": {...}, "wire_api": ...,
+        "wire_model": ..., "azure": {"api_version": ...}, "bearer_token_provider": fn}``
+        (``type`` defaults to "openai", as there). Our own field names are taken too.
+
+        Raises:
+            TypeError: unknown keys (named), or keys that are set per session here.
+        """
+        return options.provider_from_dict(cls, data)
 
     @type.validator
     def _check_type(self, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -120,55 +142,13 @@ class ProviderConfig:
         }
 
 
-def _tools_tuple(value: Optional[Sequence[Tool]]) -> Tuple[Tool, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise TypeError("tools must be a list of Tool objects (see define_tool)")
-    return validate_tools(value)  # TypeError for non-Tools, ValueError for duplicate names
-
-
-def _hooks(value: object) -> Optional[SessionHooks]:
-    """A SessionHooks, also from a mapping of hook names (the official SDK's dict form)."""
-    if value is None or isinstance(value, SessionHooks):
+def _provider(value: Union[None, ProviderConfig, Mapping[str, Any]]) -> Optional[ProviderConfig]:
+    """A ProviderConfig, also from the official dict form."""
+    if value is None or isinstance(value, ProviderConfig):
         return value
     if isinstance(value, Mapping):
-        known = {f.name for f in attrs.fields(SessionHooks)}
-        unknown = sorted(set(value) - known)
-        if unknown:
-            raise TypeError(
-                f"hooks: unknown hook name(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-            )
-        return SessionHooks(**value)
-    raise TypeError(f"hooks must be a SessionHooks or a mapping, not {type(value).__name__}")
-
-
-def _available(value: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:
-    return check_tool_names("available_tools", value, BUILTIN_NAMES + ("ask_user",))
-
-
-def _excluded(value: Optional[Sequence[str]]) -> Tuple[str, ...]:
-    return check_tool_names("excluded_tools", value, BUILTIN_NAMES + ("ask_user",)) or ()
-
-
-def _working_directory(value: object) -> Optional[str]:
-    if value is None:
-        return None
-    if not isinstance(value, (str, os.PathLike)):
-        raise TypeError(f"working_directory must be a str or path, not {type(value).__name__}")
-    path = os.fspath(value)
-    if not isinstance(path, str) or not os.path.isdir(path):
-        raise ValueError(f"working_directory {path!r} is not an existing directory")
-    return os.path.abspath(path)
-
-
-def _check_positive_int_or_none(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{attr.name} must be an int, not {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{attr.name} must be >= 1, got {value}")
+        return ProviderConfig.from_dict(value)
+    raise TypeError(f"provider must be a ProviderConfig or a dict, not {type(value).__name__}")
 
 
 @attrs.frozen(kw_only=True)
@@ -178,7 +158,10 @@ class SessionConfig:
     Attributes:
         model: the model id, e.g. "gpt-5" or "claude-sonnet-4.5".
         session_id: None for a new uuid4, else 1-128 of ``A-Z a-z 0-9 - _ . : @``.
-        system_message: a system prompt sent first on every call of this session.
+        system_message: a system prompt sent first on every call of this session: a
+            str, or the official ``{"content": str, "mode": "append" | "replace"}``
+            (append adds to the SDK's own preamble, which exists only when built-in
+            tools are on; see :attr:`system_text`).
         tools: the tools the model may call (see :func:`copilot_sdk.define_tool`).
         available_tools: a strict allowlist of the tools offered: custom tools by
             name (or ``custom:NAME``), built-ins by name, ``builtin:NAME`` or
@@ -190,45 +173,73 @@ class SessionConfig:
         mcp_servers: MCP servers whose tools the session offers, by name:
             ``{"name": {"type": "stdio", "command": ..., "args": [...]}}`` or
             ``{"name": {"type": "http", "url": ...}}`` (needs ``copilot_sdk[mcp]``).
-        provider: a per-session endpoint, overriding the client's.
+        provider: a per-session endpoint, overriding the client's (a ProviderConfig
+            or the official dict form, see :meth:`ProviderConfig.from_dict`).
         github_token: per-session GitHub credentials (multi-user apps). Never stored.
         streaming: stream from the provider and emit ``assistant.message_delta``.
         on_permission_request: decides whether a tool call may run.
-        hooks: callbacks around prompts, tool calls and errors.
+        hooks: callbacks around prompts, tool calls and errors (a SessionHooks or
+            the official dict of hook names).
+        on_user_input_request: ``handler(request, invocation) -> {"answer": str,
+            "wasFreeform": bool}``; setting it offers the model the ``ask_user`` tool.
+        on_event: a handler subscribed before the session's first event
+            (``session.start``/``session.resume``), as ``session.on(handler)``.
         max_tool_rounds: model calls answered with tool requests before giving up.
         infinite_sessions: automatic compaction near the context window (on by
             default; ``False`` or ``{"enabled": False}`` turns it off; see
             :class:`InfiniteSessions` for the thresholds).
         max_prompt_tokens: the model's context window in tokens, when the models
             list does not say (or to use less of it).
-        temperature, max_output_tokens, reasoning_effort: model parameters.
+        temperature, max_output_tokens, reasoning_effort: model parameters;
+            ``reasoning_effort`` is "minimal", "low", "medium", "high", "xhigh" or
+            "max", checked at send time against the efforts the model advertises.
     """
 
     model: Optional[str] = attrs.field(default=None, validator=_check_optional_str)
     session_id: Optional[str] = attrs.field(default=None, validator=_check_session_id)
-    system_message: Optional[str] = attrs.field(default=None, validator=_check_optional_str)
-    tools: Tuple[Tool, ...] = attrs.field(factory=tuple, converter=_tools_tuple)
-    available_tools: Optional[Tuple[str, ...]] = attrs.field(default=None, converter=_available)
-    excluded_tools: Tuple[str, ...] = attrs.field(factory=tuple, converter=_excluded)
-    working_directory: Optional[str] = attrs.field(default=None, converter=_working_directory)
+    system_message: Union[None, str, FrozenDict] = attrs.field(
+        default=None, converter=options.system_message
+    )
+    tools: Tuple[Tool, ...] = attrs.field(factory=tuple, converter=options.tools_tuple)
+    available_tools: Optional[Tuple[str, ...]] = attrs.field(default=None, converter=options.available)
+    excluded_tools: Tuple[str, ...] = attrs.field(factory=tuple, converter=options.excluded)
+    working_directory: Optional[str] = attrs.field(default=None, converter=options.working_directory)
     mcp_servers: Tuple[McpServerConfig, ...] = attrs.field(factory=tuple, converter=parse_mcp_servers)
-    provider: Optional[ProviderConfig] = attrs.field(default=None)
+    provider: Optional[ProviderConfig] = attrs.field(default=None, converter=_provider)
     github_token: Optional[str] = attrs.field(default=None, repr=False, validator=_check_secret)
     streaming: bool = attrs.field(default=False)
     on_permission_request: Optional[PermissionRequestHandler] = attrs.field(default=None)
-    hooks: Optional[SessionHooks] = attrs.field(default=None, converter=_hooks)
-    max_tool_rounds: int = attrs.field(default=25, validator=_check_positive_int_or_none)
+    hooks: Optional[SessionHooks] = attrs.field(default=None, converter=options.hooks)
+    max_tool_rounds: int = attrs.field(default=25, validator=options.check_positive_int_or_none)
     infinite_sessions: InfiniteSessions = attrs.field(
         factory=InfiniteSessions, converter=infinite_sessions
     )
     max_prompt_tokens: Optional[int] = attrs.field(
-        default=None, validator=_check_positive_int_or_none
+        default=None, validator=options.check_positive_int_or_none
     )
     temperature: Optional[float] = attrs.field(default=None)
     max_output_tokens: Optional[int] = attrs.field(
-        default=None, validator=_check_positive_int_or_none
+        default=None, validator=options.check_positive_int_or_none
     )
-    reasoning_effort: Optional[str] = attrs.field(default=None)
+    reasoning_effort: Optional[ReasoningEffort] = attrs.field(default=None)
+    on_user_input_request: Optional[Callable[..., Any]] = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.is_callable())
+    )
+    on_event: Optional[Callable[..., Any]] = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.is_callable())
+    )
+
+    @property
+    def system_text(self) -> Optional[str]:
+        """The system message's text, whichever form it was given in."""
+        value = self.system_message
+        return value if value is None or isinstance(value, str) else value["content"]
+
+    @property
+    def system_mode(self) -> SystemMessageMode:
+        """"append" (the default) or "replace"."""
+        value = self.system_message
+        return "append" if value is None or isinstance(value, str) else value["mode"]
 
     @provider.validator
     def _check_provider(self, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -265,7 +276,8 @@ class SessionConfig:
         """The fields persisted with the session: no secrets, no code."""
         return {
             "model": self.model,
-            "system_message": self.system_message,
+            "system_message": self.system_message if not isinstance(self.system_message, FrozenDict)
+            else dict(self.system_message),
             "provider": self.provider.to_public_dict() if self.provider else None,
             "streaming": self.streaming,
             "max_tool_rounds": self.max_tool_rounds,
@@ -289,7 +301,7 @@ class SessionConfig:
                 session_id=session_id,
                 model=data.get("model"),
                 system_message=data.get("system_message"),
-                provider=_stored_provider(data.get("provider")),
+                provider=options.stored_provider(ProviderConfig, data.get("provider")),
                 streaming=bool(data.get("streaming", False)),
                 max_tool_rounds=int(data.get("max_tool_rounds") or 25),
                 infinite_sessions=data.get("infinite_sessions"),
@@ -302,18 +314,6 @@ class SessionConfig:
             raise ConfigurationError(
                 f"the stored config of session {session_id!r} is damaged: {exc}"
             ) from None
-
-
-def _stored_provider(value: Any) -> Optional[ProviderConfig]:
-    if not value:
-        return None
-    if not isinstance(value, Mapping):
-        raise TypeError(f"provider is a {type(value).__name__}, not an object")
-    known = {field.name for field in attrs.fields(ProviderConfig)}
-    unknown = sorted(str(key) for key in value if key not in known)
-    if unknown:
-        raise TypeError(f"provider has unknown field(s) {', '.join(unknown)}")
-    return ProviderConfig(**value)
 
 
 def _check_prompt(inst: object, attr: attrs.Attribute[Any], value: object) -> None:

@@ -93,7 +93,7 @@ def test_stdio_tools_results_permission_and_hook(server: MockModelServer, client
 
     def pre_mcp(data: Dict[str, Any]) -> Dict[str, Any]:
         hooked.append(data)
-        return {"meta_to_use": {"trace": "t-1"}}
+        return {"metaToUse": {"trace": "t-1"}}
 
     session = client.create_session(
         model="gpt-5",
@@ -129,9 +129,8 @@ def test_stdio_tools_results_permission_and_hook(server: MockModelServer, client
         ("mcp", "t", "t-add"),
         ("mcp", "t", "t-image"),
     ]
-    seen = {key.replace("_", "").lower(): value for key, value in hooked[0].items()}  # either spelling
-    assert seen["servername"] == "t" and seen["toolname"] == "add"
-    assert seen["arguments"] == {"a": 2, "b": 3}
+    assert hooked[0]["serverName"] == "t" and hooked[0]["toolName"] == "add"
+    assert hooked[0]["arguments"] == {"a": 2, "b": 3}
 
 
 def test_sessions_share_a_server_and_filters_apply(server: MockModelServer, client: CopilotClient) -> None:

@@ -20,7 +20,7 @@ def lookup(key: str) -> str:
     return key
 
 
-@define_tool
+@define_tool(overrides_built_in_tool=True)
 def view(path: str) -> str:
     """A custom tool that shadows the built-in of the same name."""
     return path

@@ -278,15 +278,15 @@ def test_user_prompt_hook_rewrites_the_prompt(server: MockModelServer, client: C
 
     def rewrite(data: Dict[str, Any]) -> Dict[str, str]:
         inputs.append(data)
-        return {"modifiedPrompt": data["prompt"].upper()}  # the official camelCase works too
+        return {"modifiedPrompt": data["prompt"].upper()}
 
     session = client.create_session(model="gpt-5", hooks=SessionHooks(on_user_prompt_submitted=rewrite))
     events = collect(session)
     session.send("quiet please")
     assert server.chat_requests[0].body["messages"][-1] == {"role": "user", "content": "QUIET PLEASE"}
     assert events[0].data.content == "QUIET PLEASE"
-    assert inputs[0]["prompt"] == "quiet please" and inputs[0]["session_id"] == session.session_id
-    assert isinstance(inputs[0]["timestamp"], int) and "cwd" in inputs[0]
+    assert inputs[0]["prompt"] == "quiet please" and inputs[0]["sessionId"] == session.session_id
+    assert isinstance(inputs[0]["timestamp"], int) and "workingDirectory" in inputs[0]
 
 
 def test_a_raising_hook_is_logged_and_ignored(
@@ -313,12 +313,12 @@ def test_pre_tool_use_can_deny_change_arguments_or_allow(
 
     def pre(data: Dict[str, Any], invocation: Dict[str, str]) -> Optional[Dict[str, Any]]:
         seen.append({**data, "invocation": invocation})
-        if data["tool_call_id"] == "deny":
-            return {"permission_decision": "deny", "permission_decision_reason": "too big"}
-        if data["tool_call_id"] == "change":
+        if data["toolCallId"] == "deny":
+            return {"permissionDecision": "deny", "permissionDecisionReason": "too big"}
+        if data["toolCallId"] == "change":
             return {"modifiedArgs": {"a": 100, "b": 1}}
-        if data["tool_call_id"] == "allow":
-            return {"permission_decision": "allow"}
+        if data["toolCallId"] == "allow":
+            return {"permission_decision": "allow"}  # snake_case output keys work too
         return None
 
     def deny_rest(request: PermissionRequest) -> bool:
@@ -347,7 +347,7 @@ def test_pre_tool_use_can_deny_change_arguments_or_allow(
         "Permission to run tool 'add' was denied.",
     ]
     assert asked == [("change", {"a": 100, "b": 1}), ("plain", {"a": 4, "b": 4})]
-    assert seen[0]["tool_name"] == "add" and seen[0]["tool_args"] == {"a": 1, "b": 1}
+    assert seen[0]["toolName"] == "add" and seen[0]["toolArgs"] == {"a": 1, "b": 1}
     assert seen[0]["invocation"] == {"session_id": session.session_id}
     assert [d.success for d in completes(events)] == [False, True, True, False]
 
@@ -356,9 +356,9 @@ def test_post_tool_use_can_change_the_result(server: MockModelServer, client: Co
     results: List[ToolResult] = []
 
     def post(data: Dict[str, Any]) -> Dict[str, Any]:
-        results.append(data["tool_result"])
-        text = data["tool_result"].text_result_for_llm
-        return {"modified_result": {"sum": text, "args": data["tool_args"]}}
+        results.append(data["toolResult"])
+        text = data["toolResult"].text_result_for_llm
+        return {"modifiedResult": {"sum": text, "args": data["toolArgs"]}}
 
     session = client.create_session(model="gpt-5", tools=[add], hooks=SessionHooks(on_post_tool_use=post))
     events = collect(session)
@@ -385,7 +385,7 @@ def test_error_hook_hears_tool_and_turn_errors(server: MockModelServer, client: 
     server.enqueue(MockFault(status=400, message="bad request"))
     with pytest.raises(BadRequestError):
         session.send("fail")
-    assert [(e["error_context"], e["error_type"], e["recoverable"]) for e in errors] == [
+    assert [(e["errorContext"], e["errorType"], e["recoverable"]) for e in errors] == [
         ("tool_execution", "OSError", True),
         ("model_call", "BadRequestError", False),
     ]

@@ -260,11 +260,6 @@ def test_other_definition_errors() -> None:
     with pytest.raises(TypeError, match="variadic positional parameters are not supported"):
         define_tool(star)
 
-    async def coro(x: int) -> None: ...
-
-    with pytest.raises(TypeError, match="async functions are not supported"):
-        define_tool(coro)
-
     with pytest.raises(TypeError, match="recursive attrs class"):
         schema_of(Node)
 

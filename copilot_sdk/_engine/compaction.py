@@ -100,7 +100,7 @@ class Budget:
             return cached[1]
         specs = [ToolSpec(name=t.name, description=t.description, parameters=t.parameters)
                  for t in config.tools]
-        cost = estimate_fixed(config.system_message, specs)
+        cost = estimate_fixed(config.system_text, specs)
         self._fixed = (config, cost)
         return cost
 

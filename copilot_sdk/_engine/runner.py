@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from concurrent.futures import Executor
-from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
 from ..errors import AbortedError, CopilotError
 from ..events import (
@@ -95,8 +96,10 @@ class TurnRunner:
 
     Thread-safe: ``run`` is only ever called by the session's serial queue, so two
     calls never overlap; the conversation it reads and commits to guards itself
-    (see :class:`~.history.Conversation`), and the config, provider and runtime are
-    immutable references.
+    (see :class:`~.history.Conversation`). The config and provider may be replaced
+    between turns (``set_model``, ``resume_session`` overrides): they, and the
+    events to commit with the next turn, are guarded by ``self._lock``; a turn reads
+    them once when it starts.
     """
 
     def __init__(
@@ -111,8 +114,11 @@ class TurnRunner:
     ) -> None:
         assert config.session_id is not None
         self.session_id: str = config.session_id
-        self.config = config
-        self.provider = provider
+        self._lock = threading.Lock()
+        self._config = config  # guarded by self._lock
+        self._provider = provider  # guarded by self._lock
+        self._carry: List[SessionEvent] = []  # guarded by self._lock: committed with the next turn
+        self.session_context: Optional[str] = None  # set once when the session opens
         self._runtime = runtime
         self._conversation = conversation
         self._emit = emit
@@ -125,6 +131,27 @@ class TurnRunner:
         )
         self._mcp_seen: Dict[str, str] = {}  # server name -> last status this session reported
 
+    @property
+    def config(self) -> SessionConfig:
+        """The config the next turn runs with."""
+        with self._lock:
+            return self._config
+
+    def current(self) -> Tuple[SessionConfig, Provider]:
+        """The config and provider the next turn runs with."""
+        with self._lock:
+            return self._config, self._provider
+
+    def reconfigure(
+        self, config: SessionConfig, provider: Provider, carry: Optional[SessionEvent] = None
+    ) -> None:
+        """Run the next turns with ``config`` and ``provider``; commit ``carry`` (a
+        ``session.model_change``) to the log with the next turn that completes."""
+        with self._lock:
+            self._config, self._provider = config, provider
+            if carry is not None:
+                self._carry.append(carry)
+
     def run(self, turn: QueuedTurn) -> SessionEvent[AssistantMessageData]:
         """Run ``turn`` to its end on this thread; raise its error if it failed."""
         config = self.config
@@ -135,15 +162,18 @@ class TurnRunner:
             except BaseException as exc:  # the turn never started: still say how it ended
                 self._failed_before_start(turn, exc)
                 raise
+            with self._lock:
+                config, provider, carry = self._config, self._provider, list(self._carry)
             env = TurnEnv(
                 session_id=self.session_id,
                 config=config,
-                provider=self.provider,
+                provider=provider,
                 history=self._conversation.history(),
                 emit=lambda event: self._emit(event, turn),
-                commit=self.commit,
+                commit=lambda events: self.commit(carry + events, len(carry)),
                 tool_executor=self._runtime.tool_pool,
                 check_request=self.keeper.request_check(config),
+                session_context=self.session_context,
                 mcp_tools=self._mcp_tools,
             )
             result = execute_turn(
@@ -198,10 +228,14 @@ class TurnRunner:
 
         return manager.tools_for(self.config.mcp_servers, on_status)
 
-    def commit(self, events: List[SessionEvent]) -> None:
-        """Append a finished turn's events to the store, then to the conversation."""
+    def commit(self, events: List[SessionEvent], carried: int = 0) -> None:
+        """Append a finished turn's events to the store, then to the conversation
+        (the first ``carried`` of them were waiting for a turn to commit with)."""
         self._runtime.store.append(self.session_id, events)
         self._conversation.extend(events)
+        if carried:
+            with self._lock:
+                del self._carry[:carried]
 
     def _catch_up(self) -> None:
         """Pick up turns another process appended to our stored log."""

@@ -30,6 +30,8 @@ import time
 from concurrent.futures import Executor, Future
 from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
+import attrs
+
 from .._transport.cancel import CancelToken
 from ..errors import AbortedError
 from ..events import (
@@ -40,6 +42,7 @@ from ..events import (
 )
 from ..tools import PermissionRequest, Tool, ToolInvocation, ToolResult
 from ..tools.agent import AgentTool, PermissionAsk, ToolContext, tool_context
+from ..tools.result import to_tool_result
 from ..tools.validate import describe_value
 from ..types import SessionConfig
 from .callbacks import (
@@ -49,11 +52,8 @@ from .callbacks import (
     failure,
     invalid_arguments,
     invoke_tool,
-    notify_error,
-    post_tool_use,
-    pre_mcp_tool_call,
-    pre_tool_use,
 )
+from .hooks import HookEnv, add_context
 from .turnctx import in_tool_handler, tool_handler, turn_thread
 
 logger = logging.getLogger("copilot_sdk.tools")
@@ -67,7 +67,7 @@ _CUSTOM = PermissionAsk(kind="custom-tool", default_allowed=True)
 class _Call:
     """One requested call and what became of it."""
 
-    __slots__ = ("request", "invocation", "tool", "context", "result", "error")
+    __slots__ = ("request", "invocation", "tool", "context", "result", "error", "extra")
 
     def __init__(self, request: ToolRequest) -> None:
         self.request = request
@@ -76,6 +76,7 @@ class _Call:
         self.context = ToolContext()
         self.result: Optional[ToolResult] = None
         self.error: Optional[Exception] = None  # an unexpected exception of the handler
+        self.extra: Optional[str] = None  # the pre-tool-use hook's additionalContext
 
 
 def run_tool_round(
@@ -100,23 +101,20 @@ def run_tool_round(
                 tool_call_id=request.tool_call_id, tool_name=request.name, arguments=request.arguments
             ),
         )
+    hooks = HookEnv(config.hooks, session_id, config.working_directory, record)
     calls: List[_Call] = []
     for request in requests:
         _abort_if(cancel)
-        calls.append(_prepare(request, tools, session_id, config, cancel))
+        calls.append(_prepare(request, tools, session_id, config, cancel, hooks, record))
     runnable = [call for call in calls if call.result is None]
     _execute(runnable, session_id, executor, cancel)
     _abort_if(cancel)
     for call in runnable:
-        assert call.result is not None and call.invocation is not None
-        if call.error is not None:
-            notify_error(
-                config.hooks, call.error, session_id, context="tool_execution", recoverable=True
-            )
-        call.result = post_tool_use(
-            config.hooks, session_id, call.request.tool_call_id, call.request.name,
-            call.invocation.arguments, call.result,
-        )
+        _after(call, hooks)
+    for call in calls:
+        if call.extra is not None and call.result is not None:
+            call.result = attrs.evolve(call.result, text_result_for_llm=add_context(
+                call.result.text_result_for_llm, call.extra))
     _abort_if(cancel)
     completions: List[ToolExecutionCompleteData] = []
     for call in calls:
@@ -139,9 +137,32 @@ def _abort_if(cancel: CancelToken) -> None:
         raise AbortedError("the turn was aborted while running tools")
 
 
+def _after(call: _Call, hooks: HookEnv) -> None:
+    """Step 3 for one call that ran: the error, post-tool-use and failure hooks."""
+    assert call.result is not None and call.invocation is not None
+    name, arguments, call_id = call.request.name, call.invocation.arguments, call.request.tool_call_id
+    if call.error is not None:
+        hooks.error_occurred(call.error, "tool_execution", True)
+    if not call.result.success:
+        error = f"{type(call.error).__name__}: {call.error}" if call.error else (call.result.error or "")
+        extra = hooks.post_tool_use_failure(call_id, name, arguments, error)
+        text = add_context(add_context(call.result.text_result_for_llm, call.extra), extra)
+        call.result, call.extra = attrs.evolve(call.result, text_result_for_llm=text), None
+        return
+    output = hooks.post_tool_use(call_id, name, arguments, call.result)
+    modified = hooks.field(output, "modified_result")
+    if modified is not None:
+        try:
+            call.result = to_tool_result(modified)
+        except (TypeError, ValueError):
+            logger.exception("on_post_tool_use: modifiedResult cannot be sent as text; ignored")
+    text = add_context(add_context(call.result.text_result_for_llm, call.extra), hooks.context(output))
+    call.result, call.extra = attrs.evolve(call.result, text_result_for_llm=text), None
+
+
 def _prepare(
     request: ToolRequest, tools: Mapping[str, Tool], session_id: str, config: SessionConfig,
-    cancel: CancelToken,
+    cancel: CancelToken, hooks: HookEnv, record: Callable[[str, Any], Any],
 ) -> _Call:
     """Step 1 for one call: either sets ``call.result`` (it will not run) or
     ``call.tool`` and ``call.invocation``."""
@@ -168,8 +189,9 @@ def _prepare(
             name, [f"arguments: expected object, got {describe_value(arguments)}"]
         )
         return call
-    hook = pre_tool_use(config.hooks, session_id, request.tool_call_id, name, arguments)
+    hook = hooks.pre_tool_use(request.tool_call_id, name, arguments)
     arguments = hook.arguments
+    call.extra = hook.context
     if hook.decision == "deny":
         call.result = denied(name, "denied-by-pre-tool-use-hook", hook.reason)
         return call
@@ -188,7 +210,7 @@ def _prepare(
         logger.exception("working out the permission tool %r needs failed", name)
         call.result = failure(f"Tool '{name}' failed: {type(exc).__name__}", f"{type(exc).__name__}: {exc}")
         return call
-    if hook.decision != "allow":
+    if hook.decision != "allow" and not (tool.skip_permission and hook.decision != "ask"):
         if config.on_permission_request is None:
             refusal = None if ask.default_allowed else denied_without_handler(name, ask)
         else:
@@ -200,6 +222,7 @@ def _prepare(
                     url=ask.url, server_name=ask.server_name, intention=ask.intention,
                     outside_working_directory=ask.outside_working_directory,
                 ),
+                record,
             )
         if refusal is not None:
             call.result = refusal
@@ -208,9 +231,8 @@ def _prepare(
     # default rules (which never approve a path outside the working directory).
     meta = None
     if isinstance(tool, AgentTool) and tool.source == "mcp":
-        meta = pre_mcp_tool_call(
-            config.hooks, session_id, request.tool_call_id, ask.server_name or "",
-            getattr(tool.handler, "tool", name), arguments,
+        meta = hooks.pre_mcp_tool_call(
+            ask.server_name or "", getattr(tool.handler, "tool", name), arguments, request.tool_call_id
         )
     call.context = ToolContext(cancel=cancel, approved_outside=ask.outside_working_directory, mcp_meta=meta)
     call.tool = tool

@@ -10,15 +10,18 @@ the system message, unless the system message's mode is "replace".
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from ..tools import Tool
 from ..tools.agent import AgentTool
+from ..tools.ask_user import ASK_USER, ask_user_tool
 from ..tools.builtins import BUILTIN_NAMES, make_builtins, preamble
 from ..tools.selection import named_builtins, select_tools
 from ..types import SessionConfig
 
-__all__ = ["compose_system_message", "session_tools"]
+__all__ = ["compose_system_message", "session_tools", "with_ask_user"]
+
+_ASK_USER_NAMES = frozenset({ASK_USER, "builtin:" + ASK_USER, "builtin:*"})
 
 
 def session_tools(
@@ -55,3 +58,18 @@ def compose_system_message(system_message: Any, sdk_preamble: Optional[str]) -> 
     if sdk_preamble is None or mode == "replace":
         return content
     return sdk_preamble if not content else f"{sdk_preamble}\n\n{content}"
+
+
+def with_ask_user(
+    tools: Dict[str, Tool], config: SessionConfig, emit: Callable[[str, Any], Any]
+) -> Dict[str, Tool]:
+    """``tools`` plus the built-in ``ask_user`` when ``on_user_input_request`` is
+    set, unless ``available_tools`` leaves it out or ``excluded_tools`` names it."""
+    handler = config.on_user_input_request
+    if handler is None or ASK_USER in tools:
+        return tools
+    if config.available_tools is not None and not _ASK_USER_NAMES & set(config.available_tools):
+        return tools
+    if _ASK_USER_NAMES & set(config.excluded_tools):
+        return tools
+    return {**tools, ASK_USER: ask_user_tool(handler, emit)}

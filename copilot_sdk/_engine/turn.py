@@ -22,7 +22,7 @@ from typing import Any, Callable, List, Mapping, Optional, Protocol, Sequence, T
 import attrs
 
 from .._transport.cancel import CancelToken
-from ..errors import AbortedError, APIStatusError, CopilotError, MaxToolRoundsError
+from ..errors import AbortedError, APIError, APIStatusError, CopilotError, MaxToolRoundsError
 from ..events import (
     PERSISTED_TYPES,
     AbortData,
@@ -42,13 +42,13 @@ from ..events import (
     new_id,
 )
 from ..providers.base import CallContext, Message, ModelRequest, Provider, ToolSpec
-from ..tools import SessionHooks, Tool
+from ..tools import Tool
 from ..types import SessionConfig
-from .callbacks import apply_prompt_hook, notify_error
 from .history import assistant_message, user_message
+from .hooks import HookEnv, add_context
 from .tokens import estimate_message
 from .toolround import run_tool_round
-from .toolset import compose_system_message, session_tools
+from .toolset import compose_system_message, session_tools, with_ask_user
 
 logger = logging.getLogger("copilot_sdk.turn")
 
@@ -82,6 +82,8 @@ class TurnEnv:
     #: of the turn's own messages so far; raises if the request would not fit the
     #: context window (see ``copilot_sdk._engine.keeper``).
     check_request: Optional[Callable[[Optional[str], Sequence[ToolSpec], int], None]] = None
+    #: the ``additionalContext`` of the session's ``on_session_start`` hook.
+    session_context: Optional[str] = None
 
 
 class _Phase:
@@ -121,10 +123,10 @@ def execute_turn(
         env.emit(event)
         return event
 
+    hooks = HookEnv(config.hooks, env.session_id, config.working_directory, record)
     try:
-        hooks = config.hooks
-        if hooks is not None and hooks.on_user_prompt_submitted is not None:
-            prompt = _prompt_hook(hooks.on_user_prompt_submitted, prompt, env.session_id)
+        if hooks.has("on_user_prompt_submitted"):
+            prompt = hooks.prompt_submitted(prompt)
         user_event = record("user.message", UserMessageData(content=prompt, attachments=attachments))
         turn_id = new_id()
         start = record("assistant.turn_start", AssistantTurnStartData(turn_id=turn_id), user_event)
@@ -133,7 +135,10 @@ def execute_turn(
         added = estimate_message(messages[-1])  # tokens of the turn's own messages
         phase.text = "starting MCP servers" if config.mcp_servers else phase.text
         tools, sdk_preamble = session_tools(config, env.mcp_tools(_child_recorder(record, start)))
+        tools = with_ask_user(tools, config, _child_recorder(record, start))
         system_message = compose_system_message(config.system_message, sdk_preamble)
+        if env.session_context:
+            system_message = add_context(system_message or "", env.session_context)
         specs = tuple(
             ToolSpec(name=t.name, description=t.description, parameters=t.parameters)
             for t in tools.values()
@@ -159,6 +164,7 @@ def execute_turn(
                 reasoning_effort=config.reasoning_effort,
                 initiator="user" if rounds == 0 else "agent",
                 interaction_id=interaction_id,
+                session_id=env.session_id,
             )
             phase.text = "waiting for the model"
             phase.attempts = 1
@@ -248,7 +254,7 @@ def execute_turn(
                 raise
             raise AbortedError(f"the turn was aborted ({reason})") from exc
         error = _describe(exc, env.session_id, phase)
-        _error_hook(config, error, env.session_id)
+        hooks.error_occurred(error, "model_call" if isinstance(error, APIError) else "system", False)
         env.emit(
             new_event(
                 "session.error",
@@ -331,14 +337,3 @@ def _retry_emitter(
         )
 
     return on_retry
-
-
-def _prompt_hook(hook: Callable[..., Any], prompt: str, session_id: str) -> str:
-    """The prompt after ``on_user_prompt_submitted``; a hook that raises is logged
-    and ignored (see ``copilot_sdk._engine.callbacks``)."""
-    return apply_prompt_hook(SessionHooks(on_user_prompt_submitted=hook), prompt, session_id)
-
-
-def _error_hook(config: SessionConfig, error: CopilotError, session_id: str) -> None:
-    """Tell ``on_error_occurred`` about the error that ends the turn."""
-    notify_error(config.hooks, error, session_id)

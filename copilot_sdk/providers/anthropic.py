@@ -22,6 +22,7 @@ from .base import (
     ModelsCache,
     call_model_with_retry,
     find_model,
+    provided_bearer_token,
     read_stream,
 )
 
@@ -61,14 +62,17 @@ class AnthropicProvider:
     def __repr__(self) -> str:
         return f"AnthropicProvider(base_url={self._root!r})"
 
-    def _headers(self, stream: bool) -> Dict[str, str]:
+    def _headers(self, stream: bool, request: Optional[ModelRequest] = None) -> Dict[str, str]:
         headers = {
             "anthropic-version": ANTHROPIC_VERSION,
             "Accept": "text/event-stream" if stream else "application/json",
         }
-        if self._config.api_key:
+        provided = provided_bearer_token(self._config, request)
+        if provided is not None:  # wins over the static credentials, as in the official SDK
+            headers["Authorization"] = f"Bearer {provided}"
+        elif self._config.api_key:
             headers["x-api-key"] = self._config.api_key
-        if self._config.bearer_token:
+        if self._config.bearer_token and provided is None:
             headers["Authorization"] = f"Bearer {self._config.bearer_token}"
         headers.update(self._config.headers)
         return headers
@@ -85,7 +89,7 @@ class AnthropicProvider:
             response = self._transport.request(
                 "POST",
                 f"{self._root}/v1/messages",
-                headers=self._headers(request.stream),
+                headers=self._headers(request.stream, request),
                 json_body=body,
                 stream=request.stream,
                 cancel=ctx.cancel,

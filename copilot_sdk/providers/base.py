@@ -11,6 +11,7 @@ format's accumulator plugs into.
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from typing import Any, Callable, Generic, List, Optional, Protocol, Tuple, TypeVar, Union
@@ -18,13 +19,20 @@ from typing import Any, Callable, Generic, List, Optional, Protocol, Tuple, Type
 import attrs
 
 from .._transport.cancel import CancelToken
+from .._transport.redact import redact
 from .._transport.response import HTTPResponse
 from .._transport.retry import RetryPolicy, call_with_retry
 from .._transport.sse import ServerSentEvent, iter_sse
 from .._transport.wirejson import loads
-from ..errors import APIConnectionError, APIError, APIResponseValidationError, APIStatusError
+from ..errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    ConfigurationError,
+)
 from ..events import ToolRequest
-from ..types import ModelInfo
+from ..types import ModelInfo, ProviderConfig
 
 DRAIN_TIMEOUT = 1.0  # seconds to read a stream's end after its last event
 MODELS_TTL = 300.0  # seconds a provider's model list is reused
@@ -104,6 +112,8 @@ class ModelRequest:
     initiator: str = "user"
     #: one id per turn, sent by providers that want it (Copilot).
     interaction_id: Optional[str] = None
+    #: the session making the call (told to a ``bearer_token_provider``).
+    session_id: Optional[str] = None
 
 
 @attrs.frozen(kw_only=True)
@@ -188,6 +198,40 @@ def call_model_with_retry(
     return call_with_retry(
         attempt, policy, cancel=ctx.cancel, on_retry=ctx.on_retry, may_retry=lambda: not relay.delivered
     )
+
+
+def provided_bearer_token(config: ProviderConfig, request: Optional[ModelRequest]) -> Optional[str]:
+    """A fresh token from ``config.bearer_token_provider`` (None if it has none).
+    The callable gets ``{"provider_name": "default", "session_id": ...}`` if it
+    takes an argument, as in the official SDK.
+
+    Raises:
+        ConfigurationError: the callable raised or returned something other than
+            a non-empty str (the value is never shown).
+    """
+    provider = config.bearer_token_provider
+    if provider is None:
+        return None
+    args = {"provider_name": "default", "session_id": (request.session_id if request else None) or ""}
+    try:
+        token = provider(args) if _takes_argument(provider) else provider()
+    except Exception as exc:
+        raise ConfigurationError(
+            f"bearer_token_provider raised {type(exc).__name__}: {redact(str(exc))}"
+        ) from exc
+    if not isinstance(token, str) or not token.strip():
+        raise ConfigurationError(
+            f"bearer_token_provider must return a non-empty str, not {type(token).__name__}"
+        )
+    return token.strip()
+
+
+def _takes_argument(fn: Callable[..., Any]) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params)
 
 
 class ModelsCache(Generic[T]):

@@ -14,7 +14,7 @@ from .._transport.http import Transport
 from .._transport.retry import RetryPolicy, call_with_retry
 from ..errors import APIResponseValidationError, APIStatusError, ConfigurationError
 from ..types import ModelInfo, ProviderConfig
-from .base import CallContext, ModelRequest, ModelResponse, ModelsCache, find_model
+from .base import CallContext, ModelRequest, ModelResponse, ModelsCache, find_model, provided_bearer_token
 from .wires import ChatWire, Endpoint, ResponsesWire, Wire, call_model
 
 __all__ = ["OpenAIProvider", "StaticEndpoint", "parse_models"]
@@ -74,11 +74,14 @@ class StaticEndpoint:
     def headers(self, request: Optional[ModelRequest]) -> Dict[str, str]:
         headers = {"Accept": "text/event-stream" if request and request.stream else "application/json"}
         config = self._config
-        if config.type == "azure" and config.api_key:
+        provided = provided_bearer_token(config, request)
+        if provided is not None:  # wins over the static credentials, as in the official SDK
+            headers["Authorization"] = f"Bearer {provided}"
+        elif config.type == "azure" and config.api_key:
             headers["api-key"] = config.api_key
         elif config.api_key:
             headers["Authorization"] = f"Bearer {config.api_key}"
-        if config.bearer_token:
+        if config.bearer_token and provided is None:
             headers["Authorization"] = f"Bearer {config.bearer_token}"
         headers.update(config.headers)
         return headers

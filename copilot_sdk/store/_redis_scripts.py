@@ -47,7 +47,8 @@ return 1
 """
 
 #: KEYS: session, events, lease, index, clock. ARGV: id, token ('' outside a lease),
-#: summary ('1' .. text, or '0' for none), session_ttl_ms, then the event payloads.
+#: summary ('1' .. text, or '0' for none), session_ttl_ms, the model a
+#: session.model_change switched to ('' for none), then the event payloads.
 #: Returns the new log length, -1 if the session is gone, -2 if the token is stale.
 APPEND = _STAMP + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
@@ -57,11 +58,12 @@ if ARGV[2] ~= '' then
   redis.call('DEL', KEYS[3])
 end
 local n = redis.call('LLEN', KEYS[2])
-for i = 5, #ARGV, 1000 do
+for i = 6, #ARGV, 1000 do
   n = redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 local now = stamp(KEYS[5])
 redis.call('HSET', KEYS[1], 'modified_time', now)
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'model', ARGV[5]) end
 if string.sub(ARGV[3], 1, 1) == '1' then
   redis.call('HSETNX', KEYS[1], 'summary', string.sub(ARGV[3], 2))
 end

@@ -13,7 +13,7 @@ from typing import Any, Callable, ContextManager, List, Mapping, Optional, Proto
 
 import attrs
 
-from ..events import SessionEvent, UserMessageData
+from ..events import SessionEvent, SessionModelChangeData, UserMessageData
 from ..types import SessionMetadata
 
 SUMMARY_LENGTH = 100
@@ -51,6 +51,15 @@ def summarize(events: Sequence[SessionEvent]) -> Optional[str]:
     return None
 
 
+def changed_model(events: Sequence[SessionEvent]) -> Optional[str]:
+    """The model the last ``session.model_change`` among ``events`` switched to:
+    an append records it as the session's model (``SessionMetadata.model``)."""
+    for event in reversed(events):
+        if isinstance(event.data, SessionModelChangeData):
+            return event.data.new_model
+    return None
+
+
 class SessionStore(Protocol):
     """Persistence for sessions. Thread-safe."""
 
@@ -68,7 +77,8 @@ class SessionStore(Protocol):
 
     def append(self, session_id: str, events: Sequence[SessionEvent]) -> int:
         """Append one turn's events atomically, update modified time (and summary
-        if unset); return the new log length. SessionNotFoundError if deleted."""
+        if unset, and the model after a ``session.model_change``, see
+        :func:`changed_model`); return the new log length. SessionNotFoundError if deleted."""
         ...
 
     def list(self) -> List[SessionMetadata]:

@@ -12,7 +12,7 @@ import attrs
 from ..errors import AbortedError, SessionExistsError, SessionNotFoundError
 from ..events import SessionEvent
 from ..types import SessionMetadata
-from .base import SessionRecord, summarize
+from .base import SessionRecord, changed_model, summarize
 
 
 class MemoryStore:
@@ -63,6 +63,7 @@ class MemoryStore:
                 record,
                 modified_time=_dt.datetime.now(_dt.timezone.utc),
                 summary=record.summary or summarize(events),
+                model=changed_model(events) or record.model,
             )
             return len(log)
 

@@ -19,7 +19,7 @@ from ..types import SessionMetadata
 from ._codec import decode_events, decode_record, encode_config, encode_event, from_us, to_us
 from ._fencing import Leases
 from ._postgres_schema import describe_url, driver, migrate, valid_schema
-from .base import SessionRecord, summarize
+from .base import SessionRecord, changed_model, summarize
 
 if TYPE_CHECKING:
     import psycopg
@@ -237,11 +237,11 @@ class PostgresStore:
             release = token is not None
             conn.execute(
                 f"UPDATE {self._s}.sessions SET length = length + %s, modified_time = {self._stamp},"
-                " summary = COALESCE(summary, %s),"
+                " summary = COALESCE(summary, %s), model = COALESCE(%s, model),"
                 " lease_holder = CASE WHEN %s THEN NULL ELSE lease_holder END,"
                 " lease_expires = CASE WHEN %s THEN NULL ELSE lease_expires END"
                 " WHERE id = %s",
-                (len(payloads), summary, release, release, session_id),
+                (len(payloads), summary, changed_model(events), release, release, session_id),
             )
         if token is not None:
             self._leases.committed(session_id, token)

@@ -20,7 +20,7 @@ from ..types import SessionMetadata
 from . import _redis_scripts as lua
 from ._codec import decode_events, decode_record, encode_config, encode_event, from_us, to_us
 from ._fencing import Leases
-from .base import SessionRecord, summarize
+from .base import SessionRecord, changed_model, summarize
 
 if TYPE_CHECKING:
     import redis
@@ -267,6 +267,7 @@ class RedisStore:
             "" if token is None else str(token),
             "0" if summary is None else "1" + summary,
             self._session_ttl_ms,
+            "" if (model := changed_model(events)) is None else model,
             *payloads,
         ]
         with self._op("appending a turn"):

@@ -34,7 +34,7 @@ from ._codec import (
     to_us,
 )
 from ._sqlite_schema import connect, prepare_path
-from .base import SessionRecord, summarize
+from .base import SessionRecord, changed_model, summarize
 
 logger = logging.getLogger("copilot_sdk.store")
 
@@ -240,9 +240,10 @@ class SQLiteStore:
                     [(session_id, first + i, payload) for i, payload in enumerate(payloads)],
                 )
                 conn.execute(
-                    "UPDATE sessions SET modified_time = ?, summary = COALESCE(summary, ?)"
+                    "UPDATE sessions SET modified_time = ?, summary = COALESCE(summary, ?),"
+                    " model = COALESCE(?, model)"
                     " WHERE id = ?",
-                    (self._next_stamp(conn), summary, session_id),
+                    (self._next_stamp(conn), summary, changed_model(events), session_id),
                 )
             if owner is not None:  # given up by the commit above
                 del self._held[session_id]

@@ -3,13 +3,18 @@ with its failures turned into results for the model."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
+import typing
 from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Union, overload
 
 import attrs
 
-from ..errors import ToolError
+from ..errors import AbortedError, ToolError
+from .asyncrun import run_awaitable
+from .docstring import parse_docstring
+from .params import ParamsModel, is_params_type, params_model
 from .result import ToolInvocation, ToolResult, failure, to_tool_result
 from .schema import FunctionSpec, InvalidArguments, function_spec
 from .validate import validate_json
@@ -24,17 +29,35 @@ _NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 class _FunctionHandler:
     """The handler of a :func:`define_tool` tool: binds the JSON arguments to the
-    function's parameters (converting them) and calls it."""
+    function's parameters (converting them) and calls it; or, in the official
+    form, builds its one params object (see :mod:`.params`)."""
 
-    def __init__(self, function: Callable[..., Any], spec: FunctionSpec) -> None:
+    def __init__(
+        self, function: Callable[..., Any], spec: Optional[FunctionSpec],
+        params: Optional[ParamsModel] = None,
+        pass_invocation: bool = False,
+    ) -> None:
         self.function = function
         self.spec = spec
+        self.params = params
+        self.pass_invocation = pass_invocation
+
+    def bind(self, arguments: Any) -> Any:
+        """The converted arguments; InvalidArguments if they do not fit."""
+        if self.params is not None:
+            return self.params.build(arguments)
+        assert self.spec is not None
+        return self.spec.bind(arguments)
 
     def __call__(self, invocation: ToolInvocation) -> Any:
-        kwargs = self.spec.bind(invocation.arguments)
+        bound = self.bind(invocation.arguments)
+        if self.params is not None:
+            args = (bound, invocation) if self.pass_invocation else (bound,)
+            return self.function(*args)
+        assert self.spec is not None
         if self.spec.invocation_parameter is not None:
-            kwargs[self.spec.invocation_parameter] = invocation
-        return self.function(**kwargs)
+            bound[self.spec.invocation_parameter] = invocation
+        return self.function(**bound)
 
     def __repr__(self) -> str:
         return f"<handler calling {getattr(self.function, '__qualname__', self.function)!r}>"
@@ -73,8 +96,13 @@ class Tool:
             fit it (checked for the usual keywords: type, properties, required,
             items, enum, anyOf...) are refused before the handler runs.
         handler: ``handler(ToolInvocation)`` returning a str, a ToolResult or a
-            JSON-able value. It runs on the client's tool pool, possibly at the
-            same time as other tools of the same round.
+            JSON-able value; ``async def`` handlers run to completion (an abort
+            cancels them). It runs on the client's tool pool, possibly at the same
+            time as other tools of the same round.
+        skip_permission: run without asking ``on_permission_request`` (unless the
+            pre-tool-use hook says "ask").
+        overrides_built_in_tool: this tool replaces the built-in of the same name
+            (a custom tool named like a built-in is refused without it).
 
     A tool made by :func:`define_tool` is also callable like its function:
     ``get_weather("Paris")`` calls the function directly.
@@ -86,6 +114,8 @@ class Tool:
         factory=lambda: dict(EMPTY_PARAMETERS), validator=_check_parameters
     )
     handler: Callable[[ToolInvocation], Any] = attrs.field(repr=False, validator=_check_handler)
+    skip_permission: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    overrides_built_in_tool: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
 
     @property
     def function(self) -> Optional[Callable[..., Any]]:
@@ -105,7 +135,7 @@ class Tool:
         """``field: problem`` lines for arguments that do not fit, or []."""
         if isinstance(self.handler, _FunctionHandler):
             try:
-                self.handler.spec.bind(arguments)
+                self.handler.bind(arguments)
             except InvalidArguments as exc:
                 return list(exc.problems)
             return []
@@ -122,16 +152,50 @@ def define_tool(fn: Callable[..., Any], /) -> Tool: ...
 
 @overload
 def define_tool(
-    *, name: Optional[str] = None, description: Optional[str] = None
+    name: Optional[str] = None,
+    /,
+    *,
+    description: Optional[str] = None,
+    skip_permission: bool = False,
+    overrides_built_in_tool: bool = False,
+    params_type: Optional[type] = None,
+) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
+@overload
+def define_tool(
+    name: str,
+    /,
+    *,
+    handler: Callable[..., Any],
+    description: Optional[str] = None,
+    params_type: Optional[type] = None,
+    skip_permission: bool = False,
+    overrides_built_in_tool: bool = False,
+) -> Tool: ...
+
+
+@overload
+def define_tool(
+    *,
+    name: Optional[str] = None,
+    description: Optional[str] = None,
+    skip_permission: bool = False,
+    overrides_built_in_tool: bool = False,
+    params_type: Optional[type] = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
 def define_tool(
-    fn: Optional[Callable[..., Any]] = None,
+    fn: Union[None, str, Callable[..., Any]] = None,
     /,
     *,
     name: Optional[str] = None,
     description: Optional[str] = None,
+    handler: Optional[Callable[..., Any]] = None,
+    params_type: Optional[type] = None,
+    skip_permission: bool = False,
+    overrides_built_in_tool: bool = False,
 ) -> Union[Tool, Callable[[Callable[..., Any]], Tool]]:
     """Make a :class:`Tool` from a typed function; use bare or with arguments.
 
@@ -145,39 +209,96 @@ def define_tool(
                 city: the city name, e.g. "Paris".
             \"\"\"
 
+    The official SDK's forms work too: a handler ``(params)`` or ``(params,
+    invocation)`` whose first parameter is annotated with a pydantic model (extra
+    ``copilot_sdk[pydantic]``), a dataclass or a TypedDict::
+
+        @define_tool(description="Fetch issue details")
+        async def lookup_issue(params: LookupIssueParams) -> str: ...
+
+        tool = define_tool("lookup_issue", description="...", handler=fn, params_type=Params)
+
     Args:
-        fn: the function (when used bare).
+        fn: the function (when used bare), or the tool name (the official form).
         name: the tool name; default: the function's ``__name__``.
         description: for the model; default: the docstring's text before its
             ``Args:``/``Returns:`` sections.
+        handler: the function, when not used as a decorator (needs a name).
+        params_type: the params type of a ``(params[, invocation])`` handler, when
+            its annotation does not say it.
+        skip_permission: see :class:`Tool`.
+        overrides_built_in_tool: see :class:`Tool`.
 
     Parameter descriptions come from ``Annotated[T, "description"]`` or the
     docstring's ``Args:`` entries. Parameters with defaults are optional (a null
     sent for them means "use the default"). A parameter annotated
     :class:`ToolInvocation` receives the invocation and is not shown to the model.
+    ``async def`` functions run to completion on the tool thread.
 
     Raises:
         TypeError: a parameter has no annotation or one that cannot be expressed
             in JSON Schema (the message names the parameter and the type).
         ValueError: the name is not a valid tool name.
     """
+    if isinstance(fn, str):
+        if name is not None and name != fn:
+            raise TypeError("define_tool: the name is given twice")
+        name, fn = fn, None
 
     def build(func: Callable[..., Any]) -> Tool:
         if not callable(func):
             raise TypeError(f"define_tool needs a function, not {type(func).__name__}")
         tool_name = name if name is not None else getattr(func, "__name__", "")
         _check_name(None, None, tool_name)
-        spec = function_spec(func, tool_name, ToolInvocation)
+        wrapped = _function_handler(func, tool_name, params_type)
+        text = wrapped.params.description if wrapped.params is not None else ""
+        if wrapped.spec is not None:
+            text = wrapped.spec.description
         return Tool(
             name=tool_name,
-            description=description if description is not None else spec.description,
-            parameters=spec.parameters,
-            handler=_FunctionHandler(func, spec),
+            description=description if description is not None else (text or _doc(func)),
+            parameters=wrapped.params.parameters if wrapped.params is not None else wrapped.spec.parameters,  # type: ignore[union-attr]
+            handler=wrapped,
+            skip_permission=skip_permission,
+            overrides_built_in_tool=overrides_built_in_tool,
         )
 
+    if handler is not None:
+        if fn is not None or name is None:
+            raise TypeError("define_tool(name, handler=...) needs the tool name and no decorated function")
+        return build(handler)
     if fn is not None:
         return build(fn)
     return build
+
+
+def _doc(func: Callable[..., Any]) -> str:
+    return parse_docstring(inspect.getdoc(func)).description
+
+
+def _function_handler(
+    func: Callable[..., Any], tool_name: str, params_type: Optional[type]
+) -> _FunctionHandler:
+    """The official ``(params[, invocation])`` form when the first parameter is a
+    params type (or ``params_type`` is given), else one JSON field per parameter."""
+    try:
+        params = [p for p in inspect.signature(func).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    first = params[0] if params else None
+    if params_type is None and first is not None:
+        try:
+            hints = typing.get_type_hints(func)
+        except Exception:
+            hints = {}
+        if is_params_type(hints.get(first.name)):
+            params_type = hints[first.name]
+    if params_type is not None:
+        if first is None:
+            raise TypeError(f"tool {tool_name!r}: params_type needs a handler (params[, invocation])")
+        return _FunctionHandler(func, None, params_model(params_type, tool_name), len(params) >= 2)
+    return _FunctionHandler(func, function_spec(func, tool_name, ToolInvocation))
 
 
 def validate_tools(tools: Sequence[Tool]) -> Tuple[Tool, ...]:
@@ -208,8 +329,12 @@ def invalid_arguments(tool_name: str, problems: Sequence[str]) -> ToolResult:
 def invoke_tool(tool: Tool, invocation: ToolInvocation) -> Tuple[ToolResult, Optional[Exception]]:
     """Run ``tool``'s handler; return its result and the unexpected exception, if
     any (a ToolError or invalid arguments are expected failures, not errors)."""
+    from .agent import current_context  # agent.py builds on this module
+
     try:
-        value = tool.handler(invocation)
+        value = run_awaitable(tool.handler(invocation), current_context().cancel)
+    except AbortedError:
+        return failure(f"Tool '{tool.name}' was aborted."), None
     except ToolError as exc:
         return failure(exc.message or f"Tool '{tool.name}' failed."), None
     except InvalidArguments as exc:

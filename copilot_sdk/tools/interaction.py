@@ -1,7 +1,7 @@
-"""The data of the events around asking the user during a tool call: permission
-requests (``permission.requested`` / ``permission.completed``) and the ``ask_user``
-tool (``user_input.requested`` / ``user_input.completed``). Re-exported by
-``copilot_sdk.events``."""
+"""The data of the events around user code in a turn: permission requests
+(``permission.requested`` / ``permission.completed``), the ``ask_user`` tool
+(``user_input.requested`` / ``user_input.completed``) and hooks that failed
+(``hook.end``). Re-exported by ``copilot_sdk.events``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional, Tuple
 import attrs
 
 __all__ = [
+    "HookEndData",
     "PermissionCompletedData",
     "PermissionRequestedData",
     "UserInputCompletedData",
@@ -53,3 +54,13 @@ class UserInputCompletedData:
     request_id: str
     answer: Optional[str] = None
     was_freeform: Optional[bool] = None
+
+
+@attrs.frozen(kw_only=True)
+class HookEndData:
+    """A hook ended; emitted when it raised (``success`` false, ``error`` its text)."""
+
+    hook_invocation_id: str
+    hook_type: str
+    success: bool
+    error: Optional[str] = None

@@ -74,32 +74,42 @@ def _optional_callable(inst: object, attr: attrs.Attribute[Any], value: object) 
 
 @attrs.frozen(kw_only=True)
 class SessionHooks:
-    """Callbacks around a turn; names, inputs and outputs as in the official
-    Copilot SDK, with snake_case keys (the camelCase output keys are accepted too).
+    """Callbacks around a session and its turns; names, inputs and outputs as in the
+    official Copilot SDK (also given as a dict: ``hooks={"on_pre_tool_use": fn}``).
 
-    Each hook gets one dict (``hook(input)``; a hook taking two parameters also
-    gets ``{"session_id": ...}`` as the official SDK's invocation) and may return
-    None for "no change". Every input has ``session_id``, ``timestamp`` (Unix ms)
-    and ``cwd``. A hook that raises is logged and ignored; the turn goes on.
+    Each hook gets one dict with the official camelCase keys (``hook(input)``, or
+    ``hook(input, invocation)`` with ``{"session_id": ...}``), may be ``async def``,
+    and returns None for "no change" or a dict of output keys (camelCase; snake_case
+    is taken too). Every input has ``sessionId``, ``timestamp`` (Unix ms) and
+    ``workingDirectory``. ``additionalContext`` in an output reaches the model. A
+    hook that raises is logged and emitted as a ``hook.end`` event (``success``
+    false); the turn goes on.
 
     Attributes:
-        on_user_prompt_submitted: input ``prompt``; return
-            ``{"modified_prompt": str}`` (or a str) to change the prompt.
-        on_pre_tool_use: input ``tool_name``, ``tool_args``, ``tool_call_id``;
-            return ``{"permission_decision": "allow" | "deny" | "ask",
-            "permission_decision_reason": str, "modified_args": dict}``. "allow"
-            skips ``on_permission_request``, "deny" refuses the call.
-        on_post_tool_use: input ``tool_name``, ``tool_args``, ``tool_call_id``,
-            ``tool_result`` (a ToolResult); return ``{"modified_result": ...}``
-            (a str, ToolResult or JSON-able value) to change what the model gets.
-            Runs for calls whose handler ran.
-        on_error_occurred: input ``error`` (the message), ``error_type``,
-            ``exception``, ``error_context`` ("model_call", "tool_execution" or
+        on_user_prompt_submitted: input ``prompt``; output ``modifiedPrompt`` (or
+            return a str), ``additionalContext`` (sent after the prompt).
+        on_pre_tool_use: input ``toolName``, ``toolArgs``, ``toolCallId``; output
+            ``permissionDecision`` ("allow" skips ``on_permission_request``, "deny"
+            refuses the call, "ask" asks it), ``permissionDecisionReason``,
+            ``modifiedArgs``, ``additionalContext`` (sent after the tool result).
+        on_post_tool_use: calls that succeeded; input ``toolName``, ``toolArgs``,
+            ``toolCallId``, ``toolResult`` (a ToolResult); output ``modifiedResult``
+            (a str, ToolResult or JSON-able value), ``additionalContext``.
+        on_post_tool_use_failure: calls whose handler failed; input ``toolName``,
+            ``toolArgs``, ``toolCallId``, ``error`` (the exception's text; the model
+            still gets the generic failure); output ``additionalContext``.
+        on_session_start: input ``source`` ("new" or "resume"); output
+            ``additionalContext`` (sent after the system message on every turn of
+            this session object).
+        on_session_end: input ``reason`` ("complete" on destroy or stop, "user_exit"
+            on delete_session); notification only.
+        on_error_occurred: input ``error`` (the message), ``errorType``,
+            ``exception``, ``errorContext`` ("model_call", "tool_execution" or
             "system") and ``recoverable``; notification only.
         on_pre_mcp_tool_call: before a call of an MCP server's tool: input
-            ``server_name``, ``tool_name`` (the server's own name for it),
-            ``arguments``, ``tool_call_id``; return ``{"meta_to_use": dict | None}``
-            to set the request's ``_meta`` (absent: none is sent).
+            ``serverName``, ``toolName`` (the server's own name for it),
+            ``arguments``, ``toolCallId``; output ``metaToUse`` (a dict, or None)
+            sets the request's ``_meta`` (absent: none is sent).
     """
 
     on_user_prompt_submitted: Optional[Callable[..., Any]] = attrs.field(
@@ -107,6 +117,11 @@ class SessionHooks:
     )
     on_pre_tool_use: Optional[Callable[..., Any]] = attrs.field(default=None, validator=_optional_callable)
     on_post_tool_use: Optional[Callable[..., Any]] = attrs.field(default=None, validator=_optional_callable)
+    on_post_tool_use_failure: Optional[Callable[..., Any]] = attrs.field(
+        default=None, validator=_optional_callable
+    )
+    on_session_start: Optional[Callable[..., Any]] = attrs.field(default=None, validator=_optional_callable)
+    on_session_end: Optional[Callable[..., Any]] = attrs.field(default=None, validator=_optional_callable)
     on_error_occurred: Optional[Callable[..., Any]] = attrs.field(default=None, validator=_optional_callable)
     on_pre_mcp_tool_call: Optional[Callable[..., Any]] = attrs.field(
         default=None, validator=_optional_callable

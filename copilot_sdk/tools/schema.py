@@ -361,8 +361,6 @@ def function_spec(func: Callable[..., Any], tool_name: str, invocation_type: typ
         TypeError: a parameter without annotation, of an unsupported type, or of an
             unsupported kind (``*args``, ``**kwargs``, positional-only).
     """
-    if inspect.iscoroutinefunction(func):
-        raise TypeError(f"tool {tool_name!r}: async functions are not supported; use a plain function")
     target = func.func if hasattr(func, "func") and hasattr(func, "keywords") else func
     try:
         hints = typing.get_type_hints(target, include_extras=True)

@@ -13,7 +13,7 @@ from typing import List
 import pytest
 
 from copilot_sdk import AbortedError, SessionExistsError, SessionNotFoundError, StoreError
-from copilot_sdk.events import event_to_dict
+from copilot_sdk.events import SessionModelChangeData, event_to_dict, new_event
 
 from ._backends import Backend
 from ._helpers import JOIN, record, turn, turns_of
@@ -71,6 +71,18 @@ def test_list_is_newest_first_with_summaries_and_last_id(backend: Backend) -> No
     assert by_id["a"].modified_time > by_id["c"].modified_time
     store.append("a", turn("later"))  # the summary stays the first prompt's
     assert store.list()[0].session_id == "a" and store.list()[0].summary == by_id["a"].summary
+
+
+def test_a_model_change_in_a_turn_becomes_the_sessions_model(backend: Backend) -> None:
+    store = backend.make()
+    store.create(record("m"))
+    change = new_event("session.model_change", SessionModelChangeData(new_model="claude-sonnet-4.5"))
+    store.append("m", [change, *turn("switched")])
+    assert store.list()[0].model == "claude-sonnet-4.5"
+    assert backend.make().load("m")[0].model == "claude-sonnet-4.5"
+    store.append("m", turn("again"))  # a turn without a change keeps it
+    assert store.list()[0].model == "claude-sonnet-4.5"
+    assert store.load("m")[1][0].data == change.data
 
 
 def test_delete_removes_every_trace(backend: Backend) -> None:
