@@ -11,6 +11,7 @@ import pytest
 
 from copilot_sdk import (
     AbortedError,
+    BadRequestError,
     ContextWindowExceededError,
     CopilotClient,
     ProviderConfig,
@@ -19,7 +20,11 @@ from copilot_sdk import (
 )
 from copilot_sdk._engine.compaction import SYSTEM_PROMPT
 from copilot_sdk.testing import MockFault, MockModelServer, MockReply, MockToolCall, RecordedRequest
-from copilot_sdk.testing._limits import anthropic_prompt_tokens, openai_prompt_tokens
+from copilot_sdk.testing._limits import (
+    anthropic_prompt_tokens,
+    openai_prompt_tokens,
+    responses_prompt_tokens,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -31,7 +36,7 @@ def is_compaction(body: Any) -> bool:
     """A compaction's model call (its system message is the compaction prompt)."""
     if not isinstance(body, dict):
         return False
-    if body.get("system") == SYSTEM_PROMPT:  # Anthropic
+    if SYSTEM_PROMPT in (body.get("system"), body.get("instructions")):  # Anthropic, Responses
         return True
     messages = body.get("messages") or [{}]
     return isinstance(messages[0], dict) and messages[0].get("content") == SYSTEM_PROMPT
@@ -307,3 +312,55 @@ def test_anthropic_long_session() -> None:
             _turns(session, 120)
             assert of_type(session.get_messages(), "session.compaction_complete")
         assert max(anthropic_prompt_tokens(r.body) for r in server.chat_requests) <= LIMIT
+
+
+def test_responses_wire_long_session(small: MockModelServer, clients: Any) -> None:
+    summaries(small)
+    provider = ProviderConfig(
+        type="openai", base_url=small.openai_base_url, api_key="k", wire_api="responses"
+    )
+    session = clients(provider=provider).create_session(model="gpt-5", system_message="Be brief.")
+    _turns(session, 80)
+    assert of_type(session.get_messages(), "session.compaction_complete")
+    assert all(r.path.endswith("/responses") for r in small.chat_requests)
+    assert max(responses_prompt_tokens(r.body) for r in small.chat_requests) <= LIMIT
+
+
+def test_copilot_long_session_takes_the_window_from_the_copilot_models_list(
+    small: MockModelServer, clients: Any
+) -> None:
+    summaries(small)
+    client = clients(provider=ProviderConfig(type="copilot", github_api_url=small.url),
+                     github_token="gho_abcdefghijklmnop")
+    listed = {m.id: m.max_prompt_tokens for m in client.list_models()}
+    assert listed["gpt-5"] == LIMIT
+    session = client.create_session(model="gpt-5")
+    _turns(session, 80)
+    done = of_type(session.get_messages(), "session.compaction_complete")
+    assert done and all(e.data.token_limit == LIMIT for e in done)
+    assert max(openai_prompt_tokens(r.body) for r in small.chat_requests) <= LIMIT
+
+
+def test_unknown_window_is_never_enforced(small: MockModelServer, clients: Any) -> None:
+    # a model the models list does not name: the default window is assumed for
+    # compacting, but no request is refused against it; the server's 400 is what fails
+    session = clients().create_session(model="local-model", infinite_sessions=False)
+    with pytest.raises(BadRequestError) as caught:
+        for i in range(40):
+            session.send(f"q{i} {PROMPT}")
+    assert "context length" in str(caught.value)
+    assert sum(r.path.endswith("/models") for r in small.requests) == 1  # looked up once
+
+
+def test_reported_usage_corrects_the_estimate(small: MockModelServer, clients: Any) -> None:
+    summaries(small)
+    session = clients().create_session(model="gpt-5", max_prompt_tokens=LIMIT)
+    _turns(session, 5)  # by our estimate, well under the background threshold
+    assert not of_type(session.get_messages(), "session.compaction_complete")
+    compacted = threading.Event()
+    session.on("session.compaction_complete", lambda event: compacted.set())
+    small.enqueue(MockReply(content="ok", prompt_tokens=1700))  # the provider counts far more
+    _turns(session, 1, start=5)
+    assert compacted.wait(10)  # queued after the turn, it runs once send() returned
+    (done,) = of_type(session.get_messages(), "session.compaction_complete")
+    assert done.data.trigger == "threshold" and done.data.pre_compaction_tokens > 0.8 * LIMIT

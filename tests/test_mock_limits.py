@@ -90,3 +90,20 @@ def test_no_limit_by_default() -> None:
 def test_bad_limit_is_refused(bad: Any) -> None:
     with pytest.raises(ValueError, match="max_prompt_tokens"):
         MockModelServer(max_prompt_tokens=bad)
+
+
+def test_responses_input_over_the_limit(small: MockModelServer) -> None:
+    url = small.openai_base_url + "/responses"
+    body = {"model": "gpt-5", "input": [{"role": "user", "content": "w" * 800}], "store": False}
+    reply = requests.post(url, json=body, timeout=TIMEOUT)
+    assert reply.status_code == 400
+    error = reply.json()["error"]
+    assert error["code"] == "context_length_exceeded" and error["param"] == "input"
+    body["input"] = [{"role": "user", "content": "fits"}]
+    assert requests.post(url, json=body, timeout=TIMEOUT).status_code == 200
+
+
+def test_copilot_models_list_reports_the_limit(small: MockModelServer) -> None:
+    headers = {"Authorization": "Bearer gho_abcdefghijklmnop", "Copilot-Integration-Id": "vscode-chat"}
+    listed = requests.get(small.url + "/copilot-api/models", headers=headers, timeout=TIMEOUT).json()["data"]
+    assert {m["capabilities"]["limits"]["max_prompt_tokens"] for m in listed} == {100}

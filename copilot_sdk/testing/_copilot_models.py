@@ -76,6 +76,18 @@ COPILOT_MODELS: tuple[dict[str, Any], ...] = (
 """Every entry of the mock's Copilot models list, in the order it is served."""
 
 
+def served(max_prompt_tokens: int | None) -> list[dict[str, Any]]:
+    """The list as served: with the server's context window, when it enforces one,
+    as every model's ``max_prompt_tokens``."""
+    if max_prompt_tokens is None:
+        return list(COPILOT_MODELS)
+    return [
+        {**m, "capabilities": {**m["capabilities"], "limits": {
+            **m["capabilities"]["limits"], "max_prompt_tokens": max_prompt_tokens}}}
+        for m in COPILOT_MODELS
+    ]
+
+
 def find(model: Any) -> dict[str, Any] | None:
     """The list's entry for ``model``, or None."""
     return next((m for m in COPILOT_MODELS if m["id"] == model), None)

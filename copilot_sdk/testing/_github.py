@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from typing import Any, Optional
 
 from ._anthropic import handle_messages
-from ._copilot_models import COPILOT_MODELS, endpoint_problem
+from ._copilot_models import endpoint_problem, served
 from ._openai import handle_chat_completions
 from ._responses import handle_responses
 from ._server import Exchange, Route, path_endswith
@@ -270,7 +270,8 @@ def handle_copilot_messages(exchange: Exchange) -> None:
 def handle_copilot_models(exchange: Exchange) -> None:
     """``GET <api>/models``: authorization checked, then the Copilot models list."""
     if _check_copilot_auth(exchange):
-        exchange.send_json(200, {"object": "list", "data": list(COPILOT_MODELS)})
+        data = served(exchange.state.settings.max_prompt_tokens)
+        exchange.send_json(200, {"object": "list", "data": data})
 
 
 def _body(exchange: Exchange) -> dict[str, Any]:

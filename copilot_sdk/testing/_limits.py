@@ -11,7 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["anthropic_prompt_tokens", "anthropic_too_long", "openai_prompt_tokens", "openai_too_long"]
+__all__ = [
+    "anthropic_prompt_tokens",
+    "anthropic_too_long",
+    "openai_prompt_tokens",
+    "openai_too_long",
+    "responses_prompt_tokens",
+    "responses_too_long",
+]
 
 DEFAULT_MAX_PROMPT_TOKENS = 128000
 """The limit the models list reports when the server enforces none."""
@@ -34,6 +41,27 @@ def anthropic_prompt_tokens(body: dict[str, Any]) -> int:
     """The input tokens of a Messages API request (``system``, ``messages``, ``tools``)."""
     chars = _chars(body.get("system")) + _chars(body.get("messages")) + _chars(body.get("tools"))
     return chars // 4 + 1
+
+
+def responses_prompt_tokens(body: dict[str, Any]) -> int:
+    """The input tokens of a Responses request (``instructions``, ``input``, ``tools``)."""
+    chars = _chars(body.get("instructions")) + _chars(body.get("input")) + _chars(body.get("tools"))
+    return chars // 4 + 1
+
+
+def responses_too_long(limit: int, tokens: int) -> dict[str, Any]:
+    """The Responses API's 400 body for an input over the context window."""
+    return {
+        "error": {
+            "message": (
+                f"Your input exceeds the context window of this model ({tokens} tokens > {limit}). "
+                "Please adjust your input and try again."
+            ),
+            "type": "invalid_request_error",
+            "param": "input",
+            "code": "context_length_exceeded",
+        }
+    }
 
 
 def openai_too_long(limit: int, tokens: int) -> dict[str, Any]:

@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ._limits import responses_prompt_tokens, responses_too_long
 from ._openai import echo_text, images_note
 from ._server import Exchange, Route, error_body, path_endswith, pieces, send_fault
 from ._types import MockFault, MockReply
@@ -208,7 +209,7 @@ def _response(
 def _usage(body: dict[str, Any], reply: MockReply, output: list[dict[str, Any]]) -> dict[str, Any]:
     prompt = reply.prompt_tokens
     if prompt is None:
-        prompt = len(json.dumps(body.get("input"))) // 4 + 1
+        prompt = responses_prompt_tokens(body)
     completion = reply.completion_tokens
     if completion is None:
         completion = len(json.dumps(output)) // 16 + 1
@@ -230,6 +231,11 @@ def handle_responses(exchange: Exchange) -> None:
     problem = input_problem(body, model) if isinstance(body, dict) else "Request body must be a JSON object."
     if problem is not None:
         exchange.send_json(400, error_body(400, problem))
+        return
+    assert isinstance(body, dict)
+    limit = exchange.state.settings.max_prompt_tokens
+    if limit is not None and (tokens := responses_prompt_tokens(body)) > limit:
+        exchange.send_json(400, responses_too_long(limit, tokens))
         return
     item = exchange.state.script.pop(body)
     if isinstance(item, MockFault):
