@@ -364,3 +364,31 @@ def test_reported_usage_corrects_the_estimate(small: MockModelServer, clients: A
     assert compacted.wait(10)  # queued after the turn, it runs once send() returned
     (done,) = of_type(session.get_messages(), "session.compaction_complete")
     assert done.data.trigger == "threshold" and done.data.pre_compaction_tokens > 0.8 * LIMIT
+
+
+def test_a_compaction_due_when_the_session_closed_runs_before_the_next_turn(
+    small: MockModelServer, clients: Any
+) -> None:
+    summaries(small)
+    client = clients()
+    big = "word " * 520  # takes the history past the background threshold, not the blocking one
+
+    def run_up(session: Any, close: bool) -> None:
+        _turns(session, 3)
+        small.enqueue(MockReply(content="x" * 2600, latency=0.3))
+        pending = session.send_async(big)
+        if close:
+            session.destroy()  # closes the queue while that turn is still running
+        pending.result(timeout=10)
+
+    control = client.create_session(model="gpt-5", session_id="control")
+    run_up(control, close=False)
+    control.send("next")
+    expected = chats(small)[-1].body
+    closed = client.create_session(model="gpt-5", session_id="closed")
+    run_up(closed, close=True)
+    assert not of_type(closed.get_messages(), "session.compaction_complete")
+    resumed = client.resume_session("closed")
+    resumed.send("next")
+    assert chats(small)[-1].body == expected
+    assert "Summary: the user asked" in expected["messages"][0]["content"]

@@ -35,9 +35,10 @@ Commit = Callable[[List[SessionEvent]], None]
 class WindowKeeper:
     """Measures one session's requests and compacts or truncates its history.
 
-    Thread-safe: every method runs on the session's serial queue (one at a time);
-    the only state, the last request's fixed cost, is one reference swapped
-    atomically, and the conversation guards itself.
+    Thread-safe: every method runs on the session's serial queue (one at a time),
+    so its state (the last request's fixed cost, the last compaction attempt) has
+    a single writer; each is one reference swapped atomically, and the
+    conversation guards itself.
     """
 
     def __init__(
@@ -56,6 +57,8 @@ class WindowKeeper:
         self._budget = Budget(provider)
         self._compactor = Compactor(session_id, provider)
         self._fixed: Optional[Tuple[Tuple[Optional[str], Sequence[ToolSpec]], FixedCost]] = None
+        #: the log's length after the last compaction attempt (None: none yet)
+        self._attempted: Optional[int] = None
 
     # -- measuring ----------------------------------------------------------------
     def _fixed_cost(self, config: SessionConfig) -> FixedCost:
@@ -105,16 +108,25 @@ class WindowKeeper:
 
     # -- around a turn ------------------------------------------------------------
     def before_turn(self, config: SessionConfig, prompt: str, cancel: CancelToken, emit: Emit) -> None:
-        """Past the blocking threshold, compact before the turn's request. After a
-        failed compaction the turn goes on (its requests are still checked against
-        the window); an aborted one raises AbortedError."""
+        """Compact before the turn's request when it would pass the blocking
+        threshold, or when a compaction is due that did not run (the session was
+        closed before its queued compaction, the process stopped, or this session
+        was just resumed): then the history is the same as if it had. After a failed
+        compaction the turn goes on (its requests are still checked against the
+        window); an aborted one raises AbortedError."""
         settings = config.infinite_sessions
         if not settings.enabled:
             return
-        measure = self.measure(config, estimate_message(Message(role="user", content=prompt)))
-        if measure.share < settings.buffer_exhaustion_threshold:
+        history = self.measure(config)
+        if (
+            history.share >= settings.background_compaction_threshold
+            and self._attempted != self._conversation.length()
+        ):
+            self.compact(config, "threshold", cancel, emit)
             return
-        self.compact(config, "buffer_exhaustion", cancel, emit)
+        measure = self.measure(config, estimate_message(Message(role="user", content=prompt)))
+        if measure.share >= settings.buffer_exhaustion_threshold:
+            self.compact(config, "buffer_exhaustion", cancel, emit)
 
     def after_turn(self, config: SessionConfig) -> None:
         """Past the background threshold, have a compaction queued."""
@@ -131,15 +143,18 @@ class WindowKeeper:
     # -- compaction and truncation --------------------------------------------------
     def compact(self, config: SessionConfig, trigger: str, cancel: CancelToken, emit: Emit) -> SessionEvent:
         """Run one compaction now (see :meth:`.compaction.Compactor.compact`)."""
-        return self._compactor.compact(
-            config=config,
-            units=self._conversation.units(),
-            measure=self.measure(config, look_up=True),
-            trigger=trigger,
-            cancel=cancel,
-            emit=emit,
-            commit=self._commit,
-        )
+        try:
+            return self._compactor.compact(
+                config=config,
+                units=self._conversation.units(),
+                measure=self.measure(config, look_up=True),
+                trigger=trigger,
+                cancel=cancel,
+                emit=emit,
+                commit=self._commit,
+            )
+        finally:
+            self._attempted = self._conversation.length()
 
     def truncate(self, config: SessionConfig, turns: int, emit: Emit) -> SessionEvent:
         """Drop the oldest ``turns`` units (a compaction's summary counts as one) from
