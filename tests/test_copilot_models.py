@@ -281,3 +281,18 @@ def test_mock_models_list_covers_every_routing_case() -> None:
         ("/chat/completions", "/responses"),
         ("/chat/completions", "/v1/messages"),
     } <= endpoints
+
+
+def test_reasoning_effort_is_checked_against_the_copilot_models_list(
+    server: MockModelServer, copilot: Any, make_client: MakeClient
+) -> None:
+    client = copilot()
+    with pytest.raises(ValueError, match="'xhigh' is not one model 'gpt-5' supports: low, medium, high"):
+        client.create_session(model="gpt-5", reasoning_effort="xhigh").send("think hard")
+    assert server.chat_requests == []
+    client.create_session(model="gpt-5", reasoning_effort="high").send("think")
+    assert server.chat_requests[-1].body["reasoning_effort"] == "high"
+    # a provider whose list was never fetched: nothing to check, nothing fetched for it
+    make_client().create_session(model="gpt-5", reasoning_effort="xhigh").send("think")
+    assert server.chat_requests[-1].body["reasoning_effort"] == "xhigh"
+    assert [r.path for r in server.requests].count("/v1/models") == 0
