@@ -23,7 +23,7 @@ from . import __version__
 from ._engine.clientinfo import ClientInfo
 from ._engine.opening import check_overrides, new_config, resumed_config
 from ._engine.options import CLI_ONLY_CLIENT_OPTIONS, NoOptions, ResumeOptions, SessionOptions, check_options
-from ._engine.runner import Runtime
+from ._engine.runner import CallerSlots, Runtime
 from ._engine.turnctx import in_any_turn
 from ._github.auth import resolve_credentials
 from ._transport.checks import check_number
@@ -179,7 +179,8 @@ class CopilotClient(ClientInfo):
             self._tool_pool = ThreadPoolExecutor(
                 max(4, min(32, self._max_workers)), thread_name_prefix="copilot_sdk-tool"
             )
-            self._runtime = Runtime(store, self._pool, self._tool_pool, self._forget, self._mcp)
+            slots = CallerSlots(self._max_workers)  # blocking sends run on their callers' threads
+            self._runtime = Runtime(store, self._pool, self._tool_pool, self._forget, self._mcp, slots)
             self._state = _STARTED
         logger.debug("client started (max_workers=%d)", self._max_workers)
         return self

@@ -115,7 +115,7 @@ class Session(SessionSettings):
             tool, which would deadlock).
         """
         self._refuse_reentry("send")
-        turn = self._submit(message_options(prompt, attachments), stream=False)
+        turn = self._submit(message_options(prompt, attachments), stream=False, here=True)
         return self._wait(turn, None)
 
     def send_and_wait(
@@ -130,7 +130,7 @@ class Session(SessionSettings):
         if timeout is not None:
             check_number("timeout", timeout)
         self._refuse_reentry("send_and_wait")
-        turn = self._submit(message_options(prompt, attachments), stream=False)
+        turn = self._submit(message_options(prompt, attachments), stream=False, here=timeout is None)
         return self._wait(turn, timeout)
 
     def send_async(
@@ -154,14 +154,12 @@ class Session(SessionSettings):
         return EventStream(turn, self._abort_turn, self._run_inline_until_done)
 
     def _submit(
-        self,
-        message: Union[str, MessageOptions],
-        *,
-        stream: bool,
+        self, message: Union[str, MessageOptions], *, stream: bool, here: bool = False,
         run: Optional[Callable[[QueuedTurn], Any]] = None,
     ) -> QueuedTurn:
         """Queue a turn for ``message`` (its attachments read and checked now), or,
-        with ``run``, another queued item (a compaction: ``message`` is "")."""
+        with ``run``, another queued item (a compaction: ``message`` is ""). With
+        ``here``, run it on this thread instead if the session is idle (``inline``)."""
         with self._lock:
             if self._closing:
                 raise SessionClosedError(f"session {self._session_id!r} is closed")
@@ -176,7 +174,8 @@ class Session(SessionSettings):
         turn = QueuedTurn(str(prompt), stream=stream, run=run or self._runner.run, attachments=resolved)
         turn.future.add_done_callback(lambda f: f.cancelled() and self._dequeue(turn, "cancelled"))
         try:
-            self._queue.submit(turn)  # refused under the queue's lock once it is closed
+            if not (here and self._runtime.run_here(self._queue, turn, self._abort_turn)):
+                self._queue.submit(turn)  # refused under the queue's lock once it is closed
         except RuntimeError as exc:  # closed, or the pool shut down
             why = "is closed" if isinstance(exc, QueueClosedError) else "cannot run: the client stopped"
             raise SessionClosedError(f"session {self._session_id!r} {why}") from exc

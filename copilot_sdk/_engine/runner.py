@@ -1,4 +1,5 @@
-"""The turn runner: runs one queued turn of a session on a pool thread.
+"""The turn runner: runs one queued turn of a session on a pool thread (or on the
+thread of a blocking send, see ``inline``).
 
 A prompt's route: ``Session.send`` queues a :class:`~.queued.QueuedTurn` on the
 session's :class:`~.serial.SerialQueue`; a pool thread pops it and calls
@@ -34,12 +35,14 @@ from ..tools.mcp.manager import McpManager
 from ..tools.mcp.status import SessionMcpServerStatusChangedData
 from ..types import SessionConfig
 from .history import Conversation
+from .inline import CallerSlots, run_on_caller
 from .keeper import WindowKeeper
 from .queued import QueuedTurn
+from .serial import SerialQueue
 from .turn import TurnEnv, execute_turn
 from .turnctx import turn_thread
 
-__all__ = ["Runtime", "SessionRuntime", "TurnRunner"]
+__all__ = ["CallerSlots", "Runtime", "SessionRuntime", "TurnRunner"]
 
 logger = logging.getLogger("copilot_sdk.session")
 
@@ -51,6 +54,7 @@ class SessionRuntime(Protocol):
     say it was released."""
 
     store: SessionStore
+    caller_slots: CallerSlots
 
     def pool(self) -> Executor: ...
 
@@ -60,19 +64,25 @@ class SessionRuntime(Protocol):
 
     def mcp(self) -> Optional[McpManager]: ...
 
+    def run_here(self, queue: SerialQueue, item: QueuedTurn, abort: Callable[[QueuedTurn], None]) -> bool:
+        """Run ``item`` on the calling thread if ``queue`` is idle (see ``inline``)."""
+        ...
+
 
 class Runtime:
-    """The client's :class:`SessionRuntime`: its store, its two pools, and the
-    callback that drops a released session from its registry.
+    """The client's :class:`SessionRuntime`: its store, its two pools, the slots
+    for turns run on their callers' threads, and the callback that drops a
+    released session from its registry.
 
     Thread-safe: immutable once built.
     """
 
     def __init__(
         self, store: SessionStore, pool: Executor, tool_pool: Executor, released: Callable[[Any], None],
-        mcp: Optional[McpManager] = None,
+        mcp: Optional[McpManager] = None, caller_slots: Optional[CallerSlots] = None,
     ) -> None:
         self.store = store
+        self.caller_slots = caller_slots or CallerSlots(16)
         self._pool = pool
         self._tool_pool = tool_pool
         self._released = released
@@ -89,6 +99,9 @@ class Runtime:
 
     def released(self, session: Any) -> None:
         self._released(session)
+
+    def run_here(self, queue: SerialQueue, item: QueuedTurn, abort: Callable[[QueuedTurn], None]) -> bool:
+        return run_on_caller(queue, item, self.caller_slots, abort)
 
 
 class TurnRunner:

@@ -104,6 +104,27 @@ class SerialQueue:
             raise
         future.add_done_callback(functools.partial(self._abandon_if_cancelled, ticket))
 
+    def run_here(self, item: WorkItem) -> bool:
+        """Run ``item`` on the calling thread now, if the queue is idle (nothing
+        queued, nothing running); False, and nothing done, otherwise.
+
+        While it runs the queue is claimed as by a drain task: items submitted
+        meanwhile queue up behind it and go to the pool when it is done, and
+        ``cancel_all`` returns it as the running item. So ordering and abort are
+        those of the pool path, without the hand-off to a pool thread and back.
+        """
+        with self._lock:
+            if self._closed or self._state != _IDLE or self._items:
+                return False
+            self._set_state(_RUNNING)
+            self._current = item
+        self._run(item)
+        ticket = self._after_run()
+        self._settle(item)
+        if ticket is not None:
+            self._schedule(ticket)
+        return True
+
     def remove(self, item: WorkItem) -> bool:
         """Take a not-yet-started item out of the queue; True if it was queued."""
         with self._lock:
