@@ -7,6 +7,9 @@ in ``P version``)::
     P token          the fencing-token counter (INCR; only grows)
     P clock          the latest modification stamp (microseconds, the server's clock)
     P index          sorted set: session id -> modification stamp (list order)
+    P starts         hash: session id -> start_time  (these three: what listing reads)
+    P models         hash: session id -> model
+    P summaries      hash: session id -> summary
     P s:<id>         hash: start_time, modified_time, summary, model, config, and
                      lease_token: the token of the lease granted last, '0' once given up
     P e:<id>         list: the session's events, JSON, oldest first
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 __all__ = ["APPEND", "CREATE", "GRANT", "LAYOUT_VERSION", "PRUNE", "RELEASE", "RENEW"]
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 1: without the listing hashes (starts, models, summaries)
 
 # A stamp strictly after every stored modification; KEYS[clock] is the clock key.
 _STAMP = """
@@ -35,19 +38,27 @@ local function stamp(clock)
 end
 """
 
-#: KEYS: session, index, clock. ARGV: id, session_ttl_ms ('0': none), then hash
-#: field/value pairs. Returns 1, or 0 if the id is taken.
+#: KEYS: session, index, clock, starts, models, summaries. ARGV: id, session_ttl_ms
+#: ('0': none), start_time, model and summary ('1' .. text, or '0' for none), then
+#: hash field/value pairs. Returns 1, or 0 if the id is taken.
 CREATE = _STAMP + """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local now = stamp(KEYS[3])
-redis.call('HSET', KEYS[1], 'modified_time', now, 'lease_token', '0', unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], 'modified_time', now, 'lease_token', '0', unpack(ARGV, 6))
 redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[3])
+if string.sub(ARGV[4], 1, 1) == '1' then
+  redis.call('HSET', KEYS[5], ARGV[1], string.sub(ARGV[4], 2))
+end
+if string.sub(ARGV[5], 1, 1) == '1' then
+  redis.call('HSET', KEYS[6], ARGV[1], string.sub(ARGV[5], 2))
+end
 if ARGV[2] ~= '0' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1
 """
 
-#: KEYS: session, events, lease, index, clock. ARGV: id, token ('' outside a lease),
-#: summary ('1' .. text, or '0' for none), session_ttl_ms, the model a
+#: KEYS: session, events, lease, index, clock, summaries, models. ARGV: id, token (''
+#: outside a lease), summary ('1' .. text, or '0' for none), session_ttl_ms, the model a
 #: session.model_change switched to ('' for none), then the event payloads.
 #: Returns the new log length, -1 if the session is gone, -2 if the token is stale.
 APPEND = _STAMP + """
@@ -63,9 +74,14 @@ for i = 6, #ARGV, 1000 do
 end
 local now = stamp(KEYS[5])
 redis.call('HSET', KEYS[1], 'modified_time', now)
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'model', ARGV[5]) end
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[1], 'model', ARGV[5])
+  redis.call('HSET', KEYS[7], ARGV[1], ARGV[5])
+end
 if string.sub(ARGV[3], 1, 1) == '1' then
-  redis.call('HSETNX', KEYS[1], 'summary', string.sub(ARGV[3], 2))
+  if redis.call('HSETNX', KEYS[1], 'summary', string.sub(ARGV[3], 2)) == 1 then
+    redis.call('HSET', KEYS[6], ARGV[1], string.sub(ARGV[3], 2))
+  end
 end
 redis.call('ZADD', KEYS[4], now, ARGV[1])
 if ARGV[4] ~= '0' then
@@ -104,14 +120,17 @@ end
 return 1
 """
 
-#: KEYS: index. ARGV: the session-key prefix, then ids whose hash was found missing.
-#: Drops index entries of sessions that expired (session_ttl); returns how many.
+#: KEYS: index, starts, models, summaries. ARGV: the session-key prefix, then ids that may have
+#: expired (session_ttl). Drops the listing entries of those whose hash is gone;
+#: returns the ids dropped.
 PRUNE = """
-local n = 0
+local gone = {}
 for i = 2, #ARGV do
   if redis.call('EXISTS', ARGV[1] .. ARGV[i]) == 0 then
-    n = n + redis.call('ZREM', KEYS[1], ARGV[i])
+    redis.call('ZREM', KEYS[1], ARGV[i])
+    for k = 2, 4 do redis.call('HDEL', KEYS[k], ARGV[i]) end
+    gone[#gone + 1] = ARGV[i]
   end
 end
-return n
+return gone
 """

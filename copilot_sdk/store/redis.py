@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import urllib.parse
-from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from .._transport.checks import check_number
 from ..errors import ConfigurationError, SessionExistsError, SessionNotFoundError, StoreError
@@ -20,6 +19,7 @@ from ..types import SessionMetadata
 from . import _redis_scripts as lua
 from ._codec import decode_events, decode_record, encode_config, encode_event, from_us, to_us
 from ._fencing import Leases
+from ._redis_layout import describe_url, driver, open_layout
 from .base import SessionRecord, changed_model, summarize
 
 if TYPE_CHECKING:
@@ -31,34 +31,6 @@ __all__ = ["RedisStore"]
 
 _SOCKET_TIMEOUT = 10.0  # seconds for one command's reply
 _CONNECT_TIMEOUT = 5.0
-
-
-def _driver() -> Any:
-    try:
-        import redis
-    except ImportError as exc:
-        raise ConfigurationError(
-            "a redis:// store needs redis-py: pip install 'copilot_sdk[redis]'"
-        ) from exc
-    return redis
-
-
-def _describe(url: str) -> Tuple[str, str]:
-    """(a secret-free ``redis://host:port/db``, the password or '')."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("redis", "rediss", "unix"):
-        raise ConfigurationError(
-            f"a Redis store URL starts with redis://, rediss:// or unix://, not {parts.scheme!r}"
-        )
-    host = parts.hostname or ""
-    try:
-        port = parts.port
-    except ValueError:
-        raise ConfigurationError("the Redis store URL has a malformed port") from None
-    netloc = (f"{parts.username}@" if parts.username else "") + host + (f":{port}" if port else "")
-    query = urllib.parse.parse_qs(parts.query)
-    password = parts.password or (query.get("password") or [""])[0]
-    return f"{parts.scheme}://{netloc}{parts.path}", urllib.parse.unquote(password)
 
 
 class RedisStore:
@@ -112,18 +84,18 @@ class RedisStore:
         self._session_ttl_ms = (
             "0" if session_ttl is None else str(int(check_number("session_ttl", session_ttl) * 1000))
         )
-        self._where, self._password = _describe(url)
+        self._where, self._password = describe_url(url)
         self._prefix = prefix
-        driver = _driver()
-        self._errors = driver.RedisError
+        redis_py = driver()
+        self._errors = redis_py.RedisError
         self._closed = False  # set once, by close()
         try:
-            self._redis: redis.Redis = driver.Redis.from_url(
+            self._redis: redis.Redis = redis_py.Redis.from_url(
                 url,
                 decode_responses=True,
                 socket_timeout=_SOCKET_TIMEOUT,
                 socket_connect_timeout=_CONNECT_TIMEOUT,
-                retry=driver.retry.Retry(driver.backoff.NoBackoff(), 0),
+                retry=redis_py.retry.Retry(redis_py.backoff.NoBackoff(), 0),
                 health_check_interval=30,
             )
         except ValueError as exc:
@@ -149,6 +121,10 @@ class RedisStore:
     def _key(self, kind: str, session_id: str = "") -> str:
         return f"{self._prefix}{kind}{session_id}"
 
+    def _listing(self) -> List[str]:
+        """The hashes list_sessions reads besides the index: starts, models, summaries."""
+        return [self._key("starts"), self._key("models"), self._key("summaries")]
+
     def _scrub(self, exc: BaseException) -> str:
         text = str(exc).strip() or type(exc).__name__
         return text.replace(self._password, "***") if self._password else text
@@ -166,16 +142,9 @@ class RedisStore:
     def _check_layout(self) -> None:
         try:
             with self._op("opening the store") as r:
-                r.set(self._key("version"), lua.LAYOUT_VERSION, nx=True)
-                version = r.get(self._key("version"))
+                open_layout(r, self._prefix, self._where)
         except StoreError as exc:
             raise StoreError(f"cannot open the session store: {exc}") from None
-        if not str(version).isdigit() or int(str(version)) > lua.LAYOUT_VERSION:
-            raise ConfigurationError(
-                f"the session store {self._where} (prefix {self._prefix!r}) has key layout "
-                f"version {version!r}, newer than this copilot_sdk understands "
-                f"({lua.LAYOUT_VERSION}); upgrade copilot_sdk or pass another prefix="
-            )
 
     # -- SessionStore ---------------------------------------------------------
     def create(self, record: SessionRecord) -> None:
@@ -191,10 +160,15 @@ class RedisStore:
             if value is not None:
                 fields += [name, str(value)]
         sid = record.session_id
+        model = "0" if record.model is None else "1" + record.model
+        summary = "0" if record.summary is None else "1" + record.summary
+        keys = [self._key("s:", sid), self._key("index"), self._key("clock"),
+                *self._listing()]
         with self._op("creating a session"):
             created = self._scripts["CREATE"](
-                keys=[self._key("s:", sid), self._key("index"), self._key("clock")],
-                args=[sid, self._session_ttl_ms, *fields],
+                keys=keys,
+                args=[sid, self._session_ttl_ms, str(to_us(record.start_time)), model, summary,
+                      *fields],
             )
         if not created:
             raise SessionExistsError(f"session {sid!r} already exists")
@@ -261,6 +235,8 @@ class RedisStore:
             self._key("l:", session_id),
             self._key("index"),
             self._key("clock"),
+            self._key("summaries"),
+            self._key("models"),
         ]
         args = [
             session_id,
@@ -283,33 +259,37 @@ class RedisStore:
     def list(self) -> List[SessionMetadata]:
         """All sessions, most recently modified first (from the index, not a scan)."""
         with self._op("listing sessions") as r:
-            ids = [str(sid) for sid in r.zrevrange(self._key("index"), 0, -1)]
-            pipe = r.pipeline(transaction=False)
-            for sid in ids:
-                pipe.hmget(self._key("s:", sid), "start_time", "modified_time", "summary", "model")
-            rows = pipe.execute() if ids else []
+            pipe = r.pipeline(transaction=True)  # one snapshot
+            pipe.zrevrange(self._key("index"), 0, -1, withscores=True)
+            for key in self._listing():
+                pipe.hgetall(key)
+            pipe.time()
+            index, starts, models, summaries, (seconds, micros) = pipe.execute()
+        ttl_us = int(self._session_ttl_ms) * 1000
+        now_us = int(seconds) * 1_000_000 + int(micros)
         result: List[SessionMetadata] = []
-        gone: List[str] = []
-        for sid, (start, modified, summary, model) in zip(ids, rows, strict=True):
-            if start is None or modified is None:
-                gone.append(sid)
-                continue
-            result.append(
-                SessionMetadata(
-                    session_id=sid,
-                    start_time=from_us(int(start)),
-                    modified_time=from_us(int(modified)),
-                    summary=summary,
-                    model=model,
-                )
-            )
-        if gone:
-            self._prune(gone)
+        stale: List[str] = []
+        for sid, score in index:
+            modified = int(score)
+            if sid not in starts or (ttl_us and modified + ttl_us <= now_us):
+                stale.append(sid)  # expired (session_ttl), or about to
+            result.append(SessionMetadata(
+                session_id=sid, start_time=from_us(int(starts.get(sid, modified))),
+                modified_time=from_us(modified), summary=summaries.get(sid), model=models.get(sid),
+            ))
+        if stale:
+            gone = set(self._prune(stale))
+            result = [m for m in result if m.session_id not in gone]
         return result
 
-    def _prune(self, ids: List[str]) -> None:
+    def _prune(self, ids: List[str]) -> List[str]:
+        """Drop the listing entries of those sessions that expired; returns them."""
         with self._op("pruning expired sessions"):
-            self._scripts["PRUNE"](keys=[self._key("index")], args=[self._key("s:"), *ids])
+            gone = self._scripts["PRUNE"](
+                keys=[self._key("index"), *self._listing()],
+                args=[self._key("s:"), *ids],
+            )
+        return [str(sid) for sid in gone]
 
     def delete(self, session_id: str) -> bool:
         """Remove the session, its log, its lease and its index entry. False if it
@@ -319,6 +299,8 @@ class RedisStore:
             pipe.delete(self._key("s:", session_id))
             pipe.delete(self._key("e:", session_id), self._key("l:", session_id))
             pipe.zrem(self._key("index"), session_id)
+            for key in self._listing():
+                pipe.hdel(key, session_id)
             existed = bool(pipe.execute()[0])
         logger.debug("%s: deleted session %r (existed: %s)", self._where, session_id, existed)
         return existed

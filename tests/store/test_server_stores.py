@@ -98,13 +98,27 @@ def test_redis_layout_is_versioned(redis_url: str) -> None:
     prefix = f"copilot_sdk_test_version_{_servers.free_port()}:"
     client = redis.Redis.from_url(redis_url)
     try:
-        RedisStore(redis_url, prefix=prefix).close()
-        assert client.get(prefix + "version") == b"1"
+        store = RedisStore(redis_url, prefix=prefix)
+        assert client.get(prefix + "version") == b"2"
+        store.create(record("old"))
+        store.append("old", turn("made before the listing hashes"))
+        store.close()
+        # a version-1 layout: no listing hashes yet; opening it migrates them in
+        client.delete(prefix + "starts", prefix + "models", prefix + "summaries")
+        client.set(prefix + "version", 1)
+        store = RedisStore(redis_url, prefix=prefix)
+        assert client.get(prefix + "version") == b"2"
+        listed = store.list()
+        assert [(m.session_id, m.summary, m.model) for m in listed] == [
+            ("old", "made before the listing hashes", "gpt-5")
+        ]
+        store.close()
         client.set(prefix + "version", 99)
         with pytest.raises(ConfigurationError, match="newer than this copilot_sdk"):
             RedisStore(redis_url, prefix=prefix)
     finally:
-        client.delete(prefix + "version")
+        for key in list(client.scan_iter(match=prefix + "*")):
+            client.delete(key)
         client.close()
 
 
