@@ -10,24 +10,27 @@ MARKER_DIR, when given, receives files the tests look at: ``slow.started`` and
 ``slow.cancelled`` when the ``slow`` tool starts and is cancelled.
 """
 
-from __future__ import annotations
-
 import asyncio
 import base64
 import os
 import pathlib
 import sys
 import time
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
-from mcp.server.fastmcp import FastMCP, Image
+if TYPE_CHECKING:
+    from mcp.server.fastmcp import FastMCP
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
 
 
-def build(markers: Optional[pathlib.Path], port: int = 0) -> FastMCP:
+def build(markers: Optional[pathlib.Path], port: int = 0) -> "FastMCP":
+    # Imported here, so that the failing modes start fast; no `from __future__ import
+    # annotations` in this file: FastMCP reads the tools' annotations at runtime.
+    from mcp.server.fastmcp import FastMCP, Image
+
     server = FastMCP("test-server", host="127.0.0.1", port=port, log_level="WARNING")
 
     @server.tool()

@@ -6,6 +6,7 @@ cannot start, never answer or crash, and no process left after client.stop()."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import pathlib
@@ -197,6 +198,9 @@ def test_servers_that_cannot_start_or_never_answer(server: MockModelServer, make
     assert done[0][0] is False and "does not exist" in done[0][1]
     assert done[1] == (True, "on")
     assert offered(server) == ["echo"]  # the session goes on without their tools
+    shown = {row.name: row for row in client.get_status().mcp_servers}
+    assert shown["broken"].status == "failed" and "this server cannot start" in (shown["broken"].error or "")
+    assert shown["mute"].status == "failed" and shown["mute"].type == "stdio"
     client.stop()
     assert server_processes() == []
 
@@ -324,3 +328,18 @@ def test_many_sessions_call_one_shared_server_at_once(server: MockModelServer, c
     assert [f.result(timeout=60).data.content for f in futures] == [f"done {i}" for i in range(8)]
     assert [results[i][0] for i in range(8)] == [str(1000 + i) for i in range(8)]
     assert len({results[i][1] for i in range(8)}) == 1  # one server process for all of them
+
+
+def test_images_reach_the_result_as_binary_content(server: MockModelServer, client: CopilotClient) -> None:
+    seen: List[Any] = []
+    session = client.create_session(
+        model="gpt-5",
+        mcp_servers={"t": stdio("stdio")},
+        hooks=SessionHooks(on_post_tool_use=lambda data: seen.append(data.get("toolResult"))),
+    )
+    done, _ = turn(server, session, [("t-image", {})])
+    assert done == [(True, "[image image/png, 70 bytes]")]
+    (image,) = seen[0].binary_results_for_llm
+    assert image.mime_type == "image/png" and image.type == "image"
+    assert base64.b64decode(image.data).startswith(b"\x89PNG")
+    assert [(row.name, row.status) for row in client.get_status().mcp_servers] == [("t", "connected")]

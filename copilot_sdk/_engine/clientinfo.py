@@ -30,6 +30,7 @@ class ClientInfo:
     _github_token: Optional[str]
     _base_directory: Path
     _store: Any
+    _mcp: Any
 
     def _ensure_started(self) -> None:
         raise NotImplementedError
@@ -59,8 +60,10 @@ class ClientInfo:
         )
 
     def get_status(self) -> ClientStatus:
-        """Version, default provider, host, store and SDK home."""
-        return status(__version__, self._default_provider, self._store, self._base_directory)
+        """Version, default provider, host, store, SDK home and MCP servers."""
+        return status(
+            __version__, self._default_provider, self._store, self._base_directory, self._mcp.status()
+        )
 
     def get_auth_status(self) -> AuthStatus:
         """Whether a credential is found for the default provider and where from;

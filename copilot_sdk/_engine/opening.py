@@ -16,6 +16,7 @@ import attrs
 
 from .._github.auth import find_github_token, mask
 from ..events import SessionEvent, SessionModelChangeData, SessionResumeData, SessionStartData, new_event
+from ..tools.mcp.status import McpServerStatus
 from ..types import Attachment, MessageOptions, ProviderConfig, SessionConfig, attachments_tuple
 from .options import CLI_ONLY_SESSION_OPTIONS, check_options
 
@@ -160,6 +161,8 @@ class ClientStatus:
         host: this machine's name.
         store: the session store's class name.
         base_directory: the SDK home.
+        mcp_servers: the MCP servers started so far, each with its status and, for one
+            that failed to start, crashed or stopped answering, the error.
     """
 
     version: str
@@ -168,9 +171,13 @@ class ClientStatus:
     host: str
     store: Optional[str]
     base_directory: str
+    mcp_servers: Tuple[McpServerStatus, ...] = ()
 
 
-def status(version: str, provider: Optional[ProviderConfig], store: Any, base_directory: Any) -> ClientStatus:
+def status(
+    version: str, provider: Optional[ProviderConfig], store: Any, base_directory: Any,
+    mcp_servers: Tuple[McpServerStatus, ...] = (),
+) -> ClientStatus:
     """The client's :class:`ClientStatus`."""
     config = provider or ProviderConfig(type="copilot")
     return ClientStatus(
@@ -180,6 +187,7 @@ def status(version: str, provider: Optional[ProviderConfig], store: Any, base_di
         host=platform.node(),
         store=type(store).__name__ if store is not None else None,
         base_directory=str(base_directory),
+        mcp_servers=mcp_servers,
     )
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..agent import AgentTool
 from .config import START_TIMEOUT, McpServerConfig
 from .connection import McpConnection, describe_error
 from .loop import LoopThread
+from .status import McpServerStatus
 from .tools import make_tools
 
 logger = logging.getLogger("copilot_sdk.mcp")
@@ -73,6 +74,9 @@ class McpManager:
                 listed: List[Any] = ready.result(max(0.0, deadline - time.monotonic()))
             except Exception as exc:
                 error = describe_error(exc) if str(exc) else f"did not start within {self._start_timeout:g} s"
+                tail = connection.stderr_tail()
+                if tail and tail not in error:
+                    error += f" (stderr: {tail[-500:]})"
                 connection.fail(error)
                 on_status(config.name, "failed", connection.status()[1] or error)
                 continue
@@ -84,22 +88,16 @@ class McpManager:
             tools.update(make_tools(connection, listed, self._submit))
         return tools
 
-    def status(self) -> List[Dict[str, Any]]:
+    def status(self) -> Tuple[McpServerStatus, ...]:
         """Each server's name, type, status and error (for ``get_status()``)."""
         with self._lock:
             connections = list(self._connections.values())
         rows = []
         for connection in connections:
             status, error = connection.status()
-            rows.append(
-                {
-                    "name": connection.config.name,
-                    "type": connection.config.type,
-                    "status": status,
-                    "error": error,
-                }
-            )
-        return rows
+            rows.append(McpServerStatus(name=connection.config.name, type=connection.config.type,
+                                        status=status, error=error))
+        return tuple(rows)
 
     def __del__(self) -> None:
         if not getattr(self, "_stopped", True):

@@ -6,7 +6,7 @@ from typing import Optional
 
 import attrs
 
-__all__ = ["SessionMcpServerStatusChangedData"]
+__all__ = ["McpServerStatus", "SessionMcpServerStatusChangedData"]
 
 
 @attrs.frozen(kw_only=True)
@@ -16,5 +16,22 @@ class SessionMcpServerStatusChangedData:
     ``error`` says why and the session goes on without its tools)."""
 
     server_name: str
+    status: str
+    error: Optional[str] = None
+
+
+@attrs.frozen(kw_only=True)
+class McpServerStatus:
+    """An MCP server of the client, as ``client.get_status().mcp_servers`` shows it.
+
+    Attributes:
+        name: the server's name in ``mcp_servers``.
+        type: "stdio", "http" or "sse".
+        status: "starting", "connected", "failed" or "stopped".
+        error: why it failed, if it did.
+    """
+
+    name: str
+    type: str
     status: str
     error: Optional[str] = None

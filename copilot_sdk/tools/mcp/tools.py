@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, List, Mapping
 
 from ...errors import ToolError
 from ..agent import AgentTool, PermissionAsk, current_context
-from ..result import ToolInvocation, ToolResult
+from ..result import ToolBinaryResult, ToolInvocation, ToolResult
 from .connection import McpConnection, describe_error
 
 __all__ = ["make_tools", "result_text"]
@@ -134,7 +134,16 @@ class _Handler:
         text = result_text(result)
         if getattr(result, "isError", False):
             return ToolResult(text or f"{self.tool} failed", result_type="failure", error=text or None)
-        return ToolResult(text)
+        return ToolResult(text, binary_results_for_llm=_images(result) or None)
+
+
+def _images(result: Any) -> List[ToolBinaryResult]:
+    """The image parts of a ``CallToolResult``, as binary results for the model."""
+    return [
+        ToolBinaryResult(data=block.data, mime_type=block.mimeType, type="image", description="an image")
+        for block in result.content or ()
+        if getattr(block, "type", None) == "image"
+    ]
 
 
 def _connection_lost(exc: BaseException) -> bool:
