@@ -8,7 +8,7 @@ from typing import Any, Optional, Sequence
 import pytest
 
 from copilot_sdk import SessionConfig, define_tool
-from copilot_sdk._engine.toolset import compose_system_message, session_tools
+from copilot_sdk._engine.toolset import compose_system_message, session_tools, with_ask_user
 from copilot_sdk.tools.agent import AgentTool, PermissionAsk
 
 ALL_BUILTINS = ["view", "create", "edit", "bash", "glob", "grep", "web_fetch"]
@@ -93,3 +93,32 @@ def test_a_custom_tool_shadows_the_builtin_of_the_same_name() -> None:
 def test_preamble_composes_with_the_system_message(system_message: Any, expected: str) -> None:
     assert compose_system_message(system_message, "PRE") == expected
     assert compose_system_message(system_message, None) == (None if system_message is None else "Be brief.")
+
+
+ASK_TABLE = [
+    # available_tools, excluded_tools, offered (on_user_input_request set)
+    (None, None, ["lookup", "ask_user"]),
+    (None, ["ask_user"], ["lookup"]),
+    (["builtin:*"], None, [*ALL_BUILTINS, "ask_user"]),
+    (["*"], ["builtin:*"], ["lookup"]),
+    (["ask_user"], None, ["ask_user"]),
+    (["builtin:ask_user", "lookup"], None, ["lookup", "ask_user"]),
+    (["lookup"], None, ["lookup"]),
+    (["*"], None, ["lookup", *ALL_BUILTINS, "ask_user"]),
+]
+
+
+@pytest.mark.parametrize("available,excluded,offered", ASK_TABLE)
+def test_ask_user_in_the_selection(
+    available: Optional[Sequence[str]], excluded: Optional[Sequence[str]], offered: Sequence[str]
+) -> None:
+    config = SessionConfig(
+        tools=[lookup],
+        available_tools=available,
+        excluded_tools=excluded,
+        on_user_input_request=lambda request, invocation: {"answer": "yes", "wasFreeform": True},
+    )
+    tools, _ = session_tools(config, {})
+    assert list(with_ask_user(tools, config, lambda *_: None)) == list(offered)
+    without = SessionConfig(tools=[lookup], available_tools=available, excluded_tools=excluded)
+    assert "ask_user" not in with_ask_user(session_tools(without, {})[0], without, lambda *_: None)

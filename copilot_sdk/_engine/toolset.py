@@ -21,7 +21,7 @@ from ..types import SessionConfig
 
 __all__ = ["compose_system_message", "session_tools", "with_ask_user"]
 
-_ASK_USER_NAMES = frozenset({ASK_USER, "builtin:" + ASK_USER, "builtin:*"})
+_ASK_USER_NAMES = frozenset({ASK_USER, "builtin:" + ASK_USER, "builtin:*", "*"})
 
 
 def session_tools(
