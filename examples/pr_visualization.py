@@ -148,7 +148,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         folder = pathlib.Path(scratch) if args.offline else pathlib.Path.cwd()
         session = client.create_session(
             model="gpt-5",
-            system_message=f"""
+            system_message={"mode": "append", "content": f"""
 <context>
 You are analyzing pull requests for the GitHub repository: {repo}
 The current working directory is: {folder}
@@ -160,7 +160,7 @@ The current working directory is: {folder}
 - Save any generated images to the current working directory
 - Be concise in your responses
 </instructions>
-""",
+"""},
             mcp_servers={"github": github_mcp(args.offline)},
             available_tools=["builtin:*", "mcp:*"],
             working_directory=str(folder),
