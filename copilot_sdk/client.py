@@ -157,8 +157,8 @@ class CopilotClient(ClientInfo):
         with self._lock:
             if self._state == _STARTED:
                 return self
-            if self._state == _STOPPED:
-                raise CopilotError("this CopilotClient was stopped; create a new one")
+            if self._state in (_STOPPING, _STOPPED):  # never a second transport, store, pool
+                raise CopilotError(f"this CopilotClient is {self._state}; create a new one")
             transport = Transport(
                 max_workers=self._max_workers,
                 timeouts=self._timeouts,
@@ -206,20 +206,20 @@ class CopilotClient(ClientInfo):
             self._state = _STOPPING  # from here on no session is created or resumed
             sessions = list(self._sessions.values())
         deadline = None if timeout is None else time.monotonic() + timeout
+        for session in sessions:  # force: abort now; else refuse new turns, let submitted ones run
+            session._close_now("the client was stopped") if force else session._begin_close()
+
+        def remaining() -> Optional[float]:
+            return None if deadline is None else max(0.0, deadline - time.monotonic())
+
         for session in sessions:
-            if force:
-                session._close_now("the client was stopped")
-            else:
-                session._begin_close()
-        for session in sessions:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            session._wait_idle(remaining)
-            session._close_now("the client was stopped")
+            session._wait_idle(remaining())
+            session._close_now("the client was stopped", remaining())
         with self._lock:
             self._state = _STOPPED
             pool, tool_pool, transport = self._pool, self._tool_pool, self._transport
         assert pool is not None and tool_pool is not None and transport is not None
-        pool.shutdown(wait=not force, cancel_futures=True)
+        pool.shutdown(wait=not force and remaining() != 0.0, cancel_futures=True)  # not past the deadline
         tool_pool.shutdown(wait=False, cancel_futures=True)
         self._mcp.stop()
         transport.close()
@@ -237,8 +237,7 @@ class CopilotClient(ClientInfo):
         if getattr(self, "_state", None) == _STARTED:
             warnings.warn("CopilotClient was garbage-collected while started; call stop() or use "
                           "`with CopilotClient() as client:`", ResourceWarning, stacklevel=1)
-            # Best effort: idle pool threads and sockets go; turns cannot be running
-            # (they hold references to this client).
+            # Best effort: turns cannot be running (they hold references to this client).
             for pool in (self._pool, self._tool_pool):
                 if pool is not None:
                     pool.shutdown(wait=False)
@@ -267,6 +266,12 @@ class CopilotClient(ClientInfo):
     def _check_running_locked(self) -> None:
         if self._state != _STARTED:
             raise SessionClosedError("this CopilotClient is stopping or stopped")
+
+    def _register(self, session: Session) -> Session:
+        """The one way into the registry: the first session of an id wins, for every caller."""
+        with self._lock:
+            self._check_running_locked()
+            return self._sessions.setdefault(session.session_id, session)
 
     def _forget(self, session: Session) -> None:
         """A session was released: drop it from the registry."""
@@ -328,12 +333,10 @@ class CopilotClient(ClientInfo):
         now = _dt.datetime.now(_dt.timezone.utc)
         self.store.create(SessionRecord(session_id=config.session_id, start_time=now, modified_time=now,
                                         model=config.model, config=config.to_public_dict()))
-        session = self._new_session(config, provider, [])
-        with self._lock:
-            self._check_running_locked()
-            self._sessions[config.session_id] = session
+        session = self._register(created := self._new_session(config, provider, []))
         logger.debug("session %r created (model=%r)", config.session_id, config.model)
-        session._opened("new", now)
+        if session is created:  # else a resume_session of this id got in first: its session
+            session._opened("new", now)
         return session
 
     def _new_session(self, config: SessionConfig, provider: Provider, log: List[SessionEvent]) -> Session:
@@ -370,9 +373,7 @@ class CopilotClient(ClientInfo):
         provider = self._provider_for(config.provider or self._default_provider,
                                       config.github_token or self._github_token)
         session = self._new_session(config, provider, log)
-        with self._lock:
-            self._check_running_locked()
-            existing = self._sessions.setdefault(session_id, session)
+        existing = self._register(session)
         if existing is session:
             session._opened("resume", _dt.datetime.now(_dt.timezone.utc))
         elif overrides:

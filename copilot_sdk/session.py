@@ -21,7 +21,7 @@ from ._engine.opening import (
     check_effort,
     message_options,
 )
-from ._engine.queued import EventStream, QueuedTurn
+from ._engine.queued import EventStream, QueuedTurn, abort_error
 from ._engine.runner import SessionRuntime, TurnRunner
 from ._engine.serial import QueueClosedError, SerialQueue
 from ._engine.settings import SessionSettings
@@ -40,6 +40,9 @@ from .tools import PermissionHandler
 from .types import MessageOptions, SessionConfig
 
 __all__ = ["PermissionHandler", "Session"]  # PermissionHandler: where the official SDK has it
+
+_ABORT_GRACE = 1.0  # seconds send_and_wait waits for an aborted turn to wind down
+
 
 class Session(SessionSettings):
     """One conversation. Create with ``CopilotClient.create_session``.
@@ -203,22 +206,23 @@ class Session(SessionSettings):
         except KeyboardInterrupt:  # Ctrl-C, or "interrupt the kernel" in Jupyter
             self._abort_turn(turn)
             raise
-        self._expire(turn)
-        # An aborted turn stops promptly; one already committing completes, and then
-        # its caller gets its result, not an error for a turn that was saved.
-        return turn.future.result()
+        if not self._expire(turn):  # committing: it completes, and its caller gets it
+            return turn.future.result()
+        try:  # an aborted turn stops promptly, unless a tool holds it: do not wait for that
+            return turn.future.result(_ABORT_GRACE)
+        except FutureTimeoutError:
+            raise abort_error("timeout") from None
 
-    def _expire(self, turn: QueuedTurn) -> None:
-        """``turn`` ran out of time: dequeue it, or abort it unless it is committing."""
-        if not self._dequeue(turn, "timeout"):
-            turn.abort_running("timeout")
+    def _expire(self, turn: QueuedTurn) -> bool:
+        """Dequeue or abort a turn out of time; False if it is committing (it completes)."""
+        return self._dequeue(turn, "timeout") or turn.abort_running("timeout")
 
     def _dequeue(self, turn: QueuedTurn, reason: str) -> bool:
         """Take a turn that has not started out of the queue and cancel it."""
-        if not self._queue.remove(turn):
-            return False
-        turn.cancel(reason)
-        return True
+        removed = self._queue.remove(turn)
+        if removed:
+            turn.cancel(reason)
+        return removed
 
     def _run_inline_until_done(self, turn: QueuedTurn) -> None:
         """For a stream consumed inside another session's turn: run it here."""
@@ -349,7 +353,7 @@ class Session(SessionSettings):
             self._closing = True
         self._queue.close()
 
-    def _close_now(self, reason: str) -> None:
+    def _close_now(self, reason: str, timeout: Optional[float] = None) -> None:
         """Abort everything and release (delete_session, stop(force=True)). Unless
         called from this session's own turn, wait until the turn in flight has
         ended: one already committing completes before this returns (so a delete
@@ -359,7 +363,7 @@ class Session(SessionSettings):
             assert isinstance(running, QueuedTurn)
             running.abort_running(reason)
         if self._session_id not in running_turns():
-            self._wait_idle(None)
+            self._wait_idle(timeout)
         self._release("user_exit" if reason == "deleted" else "complete")
 
     def _wait_idle(self, timeout: Optional[float]) -> bool:

@@ -13,6 +13,7 @@ import pytest
 from copilot_sdk import (
     AbortedError,
     CopilotClient,
+    CopilotError,
     MessageOptions,
     ProviderConfig,
     SessionClosedError,
@@ -22,6 +23,7 @@ from copilot_sdk import (
 )
 from copilot_sdk.store.memory import MemoryStore
 from copilot_sdk.testing import MockModelServer, MockReply, MockToolCall
+from copilot_sdk.tools import SessionHooks
 
 JOIN = 30.0
 
@@ -295,3 +297,87 @@ def test_a_done_callback_may_send_on_the_same_session(
     assert replies[0] == "first" and "second" in replies[1]
     prompts = [e.data.content for e in session.get_messages() if e.type == "user.message"]
     assert prompts == ["first", "second"]
+
+
+def test_start_while_stopping_is_refused(
+    make_client: Callable[..., CopilotClient], server: MockModelServer
+) -> None:
+    client = make_client()
+    session = client.create_session(model="gpt-5")
+    server.enqueue(MockReply(content="slow", latency=1.0))
+    future = session.send_async("hello")
+    assert server.wait_for_requests(1, timeout=JOIN)
+    stopper = threading.Thread(target=client.stop)
+    stopper.start()
+    while "stopping" not in repr(client) and stopper.is_alive():
+        time.sleep(0.005)
+    with pytest.raises(CopilotError, match="stopping"):
+        client.start()
+    stopper.join(JOIN)
+    assert future.result(JOIN).data.content == "slow"
+    assert "stopped" in repr(client)
+
+
+def test_create_and_resume_of_one_id_give_one_session(
+    make_client: Callable[..., CopilotClient], tmp_path: Any
+) -> None:
+    client = make_client(store=tmp_path / "sessions.db")
+    for trial in range(30):
+        session_id = f"contested-{trial}"
+        resumed: List[Any] = []
+
+        def resume(session_id: str = session_id, resumed: List[Any] = resumed) -> None:
+            deadline = time.monotonic() + JOIN
+            while time.monotonic() < deadline:
+                try:
+                    resumed.append(client.resume_session(session_id))
+                    return
+                except SessionNotFoundError:
+                    pass
+
+        thread = threading.Thread(target=resume)
+        thread.start()
+        created = client.create_session(model="gpt-5", session_id=session_id)
+        thread.join(JOIN)
+        assert resumed and resumed[0] is created
+
+
+def _slow_hook(release: threading.Event) -> SessionHooks:
+    """A prompt hook that blocks (user code: nothing can interrupt it) until released."""
+    def hook(data: Dict[str, Any]) -> None:
+        release.wait(12)
+    return SessionHooks(on_user_prompt_submitted=hook)
+
+
+def test_send_and_wait_timeout_holds_while_user_code_blocks_the_turn(
+    make_client: Callable[..., CopilotClient], server: MockModelServer
+) -> None:
+    release = threading.Event()
+    session = make_client().create_session(model="gpt-5", hooks=_slow_hook(release))
+    began = time.monotonic()
+    try:
+        with pytest.raises(TurnTimeoutError):
+            session.send_and_wait("go", timeout=0.5)
+        assert time.monotonic() - began < 6  # the hook blocks for 12 s
+    finally:
+        release.set()
+    assert server.chat_requests == [] and session.get_messages() == []
+
+
+def test_stop_timeout_holds_while_user_code_blocks_a_turn(
+    make_client: Callable[..., CopilotClient], server: MockModelServer
+) -> None:
+    release = threading.Event()
+    client = make_client()
+    session = client.create_session(model="gpt-5", hooks=_slow_hook(release))
+    future = session.send_async("go")
+    time.sleep(0.3)  # the hook is running
+    began = time.monotonic()
+    try:
+        client.stop(timeout=0.5)
+        assert time.monotonic() - began < 6  # the hook blocks for 12 s
+    finally:
+        release.set()
+    with pytest.raises((AbortedError, SessionClosedError)):
+        future.result(JOIN)
+    assert session.get_messages() == []
