@@ -146,12 +146,18 @@ class ResumeOptions(TypedDict, total=False):
     model: Optional[str]
     system_message: Union[None, str, Mapping[str, Any]]
     tools: Optional[Sequence[Tool]]
+    available_tools: Optional[Sequence[str]]
+    excluded_tools: Optional[Sequence[str]]
+    working_directory: Union[None, str, os.PathLike[str]]
+    mcp_servers: Optional[Mapping[str, Mapping[str, Any]]]
     provider: Union[None, ProviderConfig, Mapping[str, Any]]
     github_token: Optional[str]
     streaming: bool
     on_permission_request: Optional[Callable[..., Any]]
     hooks: Union[None, SessionHooks, Mapping[str, Callable[..., Any]]]
     max_tool_rounds: int
+    infinite_sessions: Union[None, bool, Mapping[str, Any]]
+    max_prompt_tokens: Optional[int]
     temperature: Optional[float]
     max_output_tokens: Optional[int]
     reasoning_effort: Optional[ReasoningEffort]

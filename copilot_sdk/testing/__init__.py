@@ -18,20 +18,17 @@ what each session sent::
         ...  # point a client at server.openai_base_url
         assert len(server.chat_requests) == 2
 
-As a pytest fixture: ``pytest_plugins = ["copilot_sdk.testing"]`` in the root
-conftest, or ``from copilot_sdk.testing import mock_model_server`` in a conftest or
-test module, provides ``mock_model_server``, a started server stopped after the test.
-(Use the import when the conftest already imports this module: pytest then warns
-that it cannot rewrite asserts in a plugin imported before ``pytest_plugins``.)
+As a pytest fixture: ``mock_model_server``, a started server stopped after the test,
+is there in every test once the package is installed (the ``pytest11`` entry point
+registers :mod:`copilot_sdk.testing.plugin`); no import is needed.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -344,11 +341,11 @@ class MockModelServer:
         return self._state.wait_for_idle(timeout)
 
 
-if "pytest" in sys.modules:  # only under pytest: never import it for offline examples
-    import pytest
+def __getattr__(name: str) -> Any:
+    """``from copilot_sdk.testing import mock_model_server`` still works (pytest is
+    imported only then; the fixture is registered by the plugin anyway)."""
+    if name == "mock_model_server":
+        from .plugin import mock_model_server
 
-    @pytest.fixture
-    def mock_model_server() -> Iterator[MockModelServer]:
-        """A started :class:`MockModelServer`, stopped after the test."""
-        with MockModelServer() as server:
-            yield server
+        return mock_model_server
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
