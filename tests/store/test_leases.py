@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import signal
 import time
+from typing import Tuple
 
 import pytest
 
 from copilot_sdk import StoreError
 
 from ._backends import Backend
-from ._helpers import JOIN, record, turns_of
+from ._helpers import JOIN, record, turn, turns_of
 from ._procs import Worker
 
 TTL = 0.6
@@ -46,3 +47,41 @@ def test_an_expired_lease_nobody_took_may_still_commit(shared_backend: Backend) 
     finally:
         worker.close()
     assert [t[0].data.content for t in turns_of(store.load("s")[1])] == ["from the stalled worker"]
+
+
+def _lease_on_the_server(backend: Backend, session_id: str) -> Tuple[str, int]:
+    """(holder, token) of the session's lease, read straight from the server."""
+    if backend.name == "postgres":
+        import psycopg
+
+        with psycopg.connect(backend.args["url"]) as conn:
+            row = conn.execute(
+                f'SELECT lease_holder, lease_token FROM "{backend.args["schema"]}".sessions'
+                " WHERE id = %s", (session_id,),
+            ).fetchone()
+        assert row is not None
+        return str(row[0]), int(row[1])
+    import redis
+
+    client = redis.Redis.from_url(backend.args["url"], decode_responses=True)
+    try:
+        prefix = backend.args["prefix"]
+        holder = client.get(f"{prefix}l:{session_id}")
+        token = client.hget(f"{prefix}s:{session_id}", "lease_token")
+    finally:
+        client.close()
+    return str(holder), int(str(token))
+
+
+def test_a_late_heartbeat_never_brings_a_given_up_lease_back(server_backend: Backend) -> None:
+    a = server_backend.make(lease_ttl=5.0)
+    b = server_backend.make(lease_ttl=5.0, lease_wait=0.5)
+    a.create(record("s"))
+    with a.turn_lock("s"):
+        holder, token = _lease_on_the_server(server_backend, "s")
+        assert token > 0
+        a.append("s", turn("committed"))  # the commit gives the lease up
+    # a renewal that was already under way when the commit landed
+    assert a._renew("s", holder, token, 5.0) is False  # type: ignore[attr-defined]
+    with b.turn_lock("s"):  # free at once, not after lease_ttl
+        pass
