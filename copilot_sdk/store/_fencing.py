@@ -28,7 +28,7 @@ from ..errors import AbortedError, SessionNotFoundError, StoreError
 
 logger = logging.getLogger("copilot_sdk.store")
 
-__all__ = ["Heartbeat", "Leases", "new_owner"]
+__all__ = ["FencedStore", "Heartbeat", "Leases", "new_owner"]
 
 #: ``grant(session_id, holder, ttl)``: the new token, 0 if another holds an
 #: unexpired lease, None if the session does not exist.
@@ -210,3 +210,29 @@ class Leases:
         if heartbeat is not None:
             heartbeat.stop()
         return [(session_id, token) for (session_id, _), (_, token) in held.items()]
+
+
+class FencedStore:
+    """The turn-lease face shared by the stores on a server: ``turn_lock`` over the
+    store's :class:`Leases` (``self._leases``, made by the store's ``__init__``)."""
+
+    _leases: Leases
+
+    def turn_lock(
+        self, session_id: str, wait: Optional[Callable[[float], bool]] = None
+    ) -> contextlib.AbstractContextManager[None]:
+        """Hold the session's fenced turn lease (across processes and hosts) for the
+        ``with`` body; a commit (``append``) on the same thread inside it is fenced.
+
+        Args:
+            session_id: the session.
+            wait: pauses between attempts: ``wait(seconds)`` returns True to give
+                up (pass the turn's ``CancelToken.wait`` so an abort ends the wait).
+
+        Raises:
+            SessionNotFoundError: no such session.
+            AbortedError: ``wait`` returned True.
+            StoreError: still held by another after ``lease_wait`` seconds, or the
+                server failed.
+        """
+        return self._leases.hold(session_id, wait)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Sequence, Tuple
 
 from .._transport.checks import check_number
 from ..errors import ConfigurationError, SessionExistsError, SessionNotFoundError, StoreError
 from ..events import SessionEvent
 from ..types import SessionMetadata
 from ._codec import decode_events, decode_record, encode_config, encode_event, from_us, to_us
-from ._fencing import Leases
+from ._fencing import FencedStore, Leases
 from ._postgres_schema import describe_url, driver, migrate, valid_schema
 from .base import SessionRecord, changed_model, summarize
 
@@ -38,7 +38,7 @@ _STAMP = (
 )
 
 
-class PostgresStore:
+class PostgresStore(FencedStore):
     """A SessionStore in PostgreSQL, for many worker processes on many hosts.
 
     Each session's turns are ordered across processes and hosts by a fenced lease
@@ -290,25 +290,6 @@ class PostgresStore:
         return None if row is None else str(row[0])
 
     # -- turn leases ----------------------------------------------------------
-    def turn_lock(
-        self, session_id: str, wait: Optional[Callable[[float], bool]] = None
-    ) -> contextlib.AbstractContextManager[None]:
-        """Hold the session's fenced turn lease (across processes and hosts) for the
-        ``with`` body.
-
-        Args:
-            session_id: the session.
-            wait: pauses between attempts: ``wait(seconds)`` returns True to give
-                up (pass the turn's ``CancelToken.wait`` so an abort ends the wait).
-
-        Raises:
-            SessionNotFoundError: no such session.
-            AbortedError: ``wait`` returned True.
-            StoreError: still held by another after ``lease_wait`` seconds, or the
-                server failed.
-        """
-        return self._leases.hold(session_id, wait)
-
     def _grant(self, session_id: str, holder: str, ttl: float) -> Optional[int]:
         with self._conn("taking a turn lease") as conn:
             row = conn.execute(

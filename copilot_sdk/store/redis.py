@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple
 
 from .._transport.checks import check_number
 from ..errors import ConfigurationError, SessionExistsError, SessionNotFoundError, StoreError
@@ -18,7 +18,7 @@ from ..events import SessionEvent
 from ..types import SessionMetadata
 from . import _redis_scripts as lua
 from ._codec import decode_events, decode_record, encode_config, encode_event, from_us, to_us
-from ._fencing import Leases
+from ._fencing import FencedStore, Leases
 from ._redis_layout import describe_url, driver, open_layout
 from .base import SessionRecord, changed_model, summarize
 
@@ -33,7 +33,7 @@ _SOCKET_TIMEOUT = 10.0  # seconds for one command's reply
 _CONNECT_TIMEOUT = 5.0
 
 
-class RedisStore:
+class RedisStore(FencedStore):
     """A SessionStore in Redis, for many worker processes on many hosts.
 
     Each session's turns are ordered across processes and hosts by a fenced lease
@@ -322,25 +322,6 @@ class RedisStore:
             self._prune(newest)
 
     # -- turn leases ----------------------------------------------------------
-    def turn_lock(
-        self, session_id: str, wait: Optional[Callable[[float], bool]] = None
-    ) -> contextlib.AbstractContextManager[None]:
-        """Hold the session's fenced turn lease (across processes and hosts) for the
-        ``with`` body.
-
-        Args:
-            session_id: the session.
-            wait: pauses between attempts: ``wait(seconds)`` returns True to give
-                up (pass the turn's ``CancelToken.wait`` so an abort ends the wait).
-
-        Raises:
-            SessionNotFoundError: no such session.
-            AbortedError: ``wait`` returned True.
-            StoreError: still held by another after ``lease_wait`` seconds, or the
-                server failed.
-        """
-        return self._leases.hold(session_id, wait)
-
     def _grant(self, session_id: str, holder: str, ttl: float) -> Optional[int]:
         with self._op("taking a turn lease"):
             token = int(
