@@ -19,6 +19,7 @@ the SDK home with ``--home`` or ``COPILOT_SDK_HOME``. BYOK keys for ``models`` c
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import Callable, List, Optional
@@ -127,11 +128,20 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     finally:
         if owned:
             store.close()
+    if args.json:
+        _say(json.dumps([
+            {"session_id": m.session_id, "start_time": m.start_time.isoformat(),
+             "modified_time": m.modified_time.isoformat(), "model": m.model, "summary": m.summary}
+            for m in sessions
+        ], indent=2, ensure_ascii=False))
+        return 0
     if not sessions:
         _say("No stored sessions.")
-    for meta in sessions:
-        when = meta.modified_time.isoformat(timespec="seconds")
-        _say(f"{meta.session_id}\t{when}\t{meta.model or '-'}\t{meta.summary or ''}")
+        return 0
+    _table(["SESSION", "MODIFIED", "MODEL", "SUMMARY"], [
+        [m.session_id, m.modified_time.isoformat(timespec="seconds"), m.model or "-", m.summary or ""]
+        for m in sessions
+    ])
     return 0
 
 
@@ -149,17 +159,34 @@ def cmd_models(args: argparse.Namespace) -> int:
     )
     with CopilotClient(provider=provider, store=":memory:", base_directory=args.home) as client:
         models = client.list_models()
-    for model in models:
-        _say(f"{model.id}\t{model.name}")
+    if args.json:
+        _say(json.dumps([{"id": m.id, "name": m.name, "vendor": getattr(m, "vendor", None),
+                          "max_prompt_tokens": m.max_prompt_tokens} for m in models], indent=2))
+        return 0
+    _table(["ID", "NAME"], [[m.id, m.name] for m in models])
     return 0
+
+
+def _table(headers: List[str], rows: List[List[str]]) -> None:
+    """Aligned columns with a header on a terminal; tab-separated lines otherwise
+    (for ``cut``, ``awk`` and scripts)."""
+    if not sys.stdout.isatty():
+        for row in rows:
+            _say("\t".join(row))
+        return
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    for row in [headers, *rows]:
+        _say("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def _parser() -> argparse.ArgumentParser:
     env = os.environ.get
     description = __doc__.split("\n\n")[0].replace("``", "")
-    parser = argparse.ArgumentParser(prog="python -m copilot_sdk", description=description)
-    parser.add_argument("--version", action="version", version=f"copilot_sdk {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    prog = "copilot-sdk" if os.path.basename(sys.argv[0]) == "copilot-sdk" else "python -m copilot_sdk"
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--version", action="version", version=f"copilot_sdk {__version__}",
+                        help="show the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, help="what to do")
 
     def command(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
@@ -168,20 +195,26 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     login = command("login", cmd_login, "log in to GitHub with the device flow and save the token")
-    login.add_argument("--github-url", default=env("COPILOT_SDK_GITHUB_URL") or DEFAULT_GITHUB_URL)
-    login.add_argument("--client-id", default=env("COPILOT_SDK_CLIENT_ID") or DEFAULT_CLIENT_ID)
-    login.add_argument("--scope", default=DEFAULT_SCOPE)
+    login.add_argument("--github-url", default=env("COPILOT_SDK_GITHUB_URL") or DEFAULT_GITHUB_URL,
+                       help="the GitHub site (default: $COPILOT_SDK_GITHUB_URL or %(default)s)")
+    login.add_argument("--client-id", default=env("COPILOT_SDK_CLIENT_ID") or DEFAULT_CLIENT_ID,
+                       help="the OAuth app's client id (default: $COPILOT_SDK_CLIENT_ID or %(default)s)")
+    login.add_argument("--scope", default=DEFAULT_SCOPE, help="the OAuth scopes (default: %(default)s)")
     command("logout", cmd_logout, "remove the saved token")
     api_url = env("COPILOT_SDK_GITHUB_API_URL") or DEFAULT_GITHUB_API_URL
+    api_help = "the GitHub API for Copilot discovery (default: $COPILOT_SDK_GITHUB_API_URL or %(default)s)"
     for name in ("status", "whoami"):
         p = command(name, cmd_status, "show which GitHub token is used and its Copilot access")
-        p.add_argument("--github-api-url", default=api_url)
+        p.add_argument("--github-api-url", default=api_url, help=api_help)
     sessions = command("sessions", cmd_sessions, "list stored sessions")
     sessions.add_argument("--store", default=None, help="a session database (default: <home>/sessions.db)")
+    sessions.add_argument("--json", action="store_true", help="print JSON instead of a table")
     models = command("models", cmd_models, "list the models of a provider")
-    models.add_argument("--type", default="copilot", choices=("copilot", "openai", "azure", "anthropic"))
-    models.add_argument("--base-url", default=None)
-    models.add_argument("--github-api-url", default=api_url)
+    models.add_argument("--type", default="copilot", choices=("copilot", "openai", "azure", "anthropic"),
+                        help="the provider type (default: %(default)s)")
+    models.add_argument("--base-url", default=None, help="the provider's API root (BYOK providers)")
+    models.add_argument("--github-api-url", default=api_url, help=api_help)
+    models.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
 
 
@@ -192,7 +225,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         status: int = args.func(args)
         return status
     except CopilotError as exc:
-        print(f"error: {exc}", file=sys.stderr, flush=True)
+        cause = exc.__cause__
+        why = ""
+        if cause is not None and str(cause) not in str(exc):
+            why = f" (cause: {type(cause).__name__}: {cause})"
+        print(f"error: {exc}{why}", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -14,6 +14,8 @@ import sys
 import time
 from typing import Any, Optional, TextIO, Union, cast
 
+import attrs
+
 from .events import AssistantMessageData, AssistantMessageDeltaData, SessionEvent
 from .session import Session
 from .types import MessageOptions
@@ -66,7 +68,17 @@ def display_stream(
                 final = cast("SessionEvent[AssistantMessageData]", event)
     assert final is not None
     handle.update(Markdown(final.data.content))
-    return final
+    return _Shown(id=final.id, timestamp=final.timestamp, type=final.type, data=final.data,
+                  parent_id=final.parent_id)
+
+
+@attrs.frozen(kw_only=True)
+class _Shown(SessionEvent[AssistantMessageData]):
+    """The reply :func:`display_stream` returns in a notebook: already rendered in its
+    output, so as a cell's last line it is not rendered a second time."""
+
+    def _ipython_display_(self) -> None:
+        return None
 
 
 def _write_stream(

@@ -160,3 +160,48 @@ def test_device_flow_intervals(server: MockModelServer) -> None:
     finally:
         transport.close()
     assert waits == [0.01, 0.5]
+
+
+def test_every_option_has_help_and_the_console_script_runs() -> None:
+    import argparse
+
+    from copilot_sdk.__main__ import _parser
+
+    parser = _parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in [("copilot-sdk", parser), *subparsers.choices.items()]:
+        for action in sub._actions:
+            assert action.help, (name, action.option_strings or action.dest)
+    script = Path(sys.executable).with_name("copilot-sdk")
+    done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 0 and done.stdout.startswith("usage: copilot-sdk")
+
+
+def test_json_tables_on_a_tty_and_errors_on_stderr(env: Dict[str, str], server: MockModelServer) -> None:
+    import json
+    import os
+    import pty
+
+    home = Path(env["COPILOT_SDK_HOME"])
+    provider = ProviderConfig(type="copilot", github_api_url=server.url)
+    token = "gho_cliTest0123456789"
+    with CopilotClient(github_token=token, base_directory=home, provider=provider) as client:
+        client.create_session(model="gpt-5", session_id="json-chat").send("Tables please")
+    listed = json.loads(cli(env, "sessions", "--json").stdout)
+    assert listed[0]["session_id"] == "json-chat" and listed[0]["summary"] == "Tables please"
+    models = json.loads(cli({**env, "GH_TOKEN": "gho_cliTest0123456789"}, "models", "--json").stdout)
+    assert "gpt-5" in [m["id"] for m in models]
+    leader, follower = pty.openpty()  # a terminal: aligned columns under a header
+    done = subprocess.run(
+        [sys.executable, "-m", "copilot_sdk", "sessions"],
+        env=env, stdout=follower, stderr=subprocess.PIPE, timeout=TIMEOUT, check=False,
+    )
+    os.close(follower)
+    out = os.read(leader, 65536).decode()
+    os.close(leader)
+    lines = out.splitlines()
+    assert done.returncode == 0 and lines[0].split() == ["SESSION", "MODIFIED", "MODEL", "SUMMARY"]
+    assert lines[1].index("gpt-5") == lines[0].index("MODEL") and "\t" not in out
+    failed = cli({**env, "OPENAI_API_KEY": "k"}, "models", "--type", "openai", "--base-url", "http://127.0.0.1:9/v1")
+    assert failed.returncode == 1 and failed.stdout == "" and failed.stderr.startswith("error: ")
+    assert "127.0.0.1:9" in failed.stderr
