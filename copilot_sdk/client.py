@@ -318,8 +318,7 @@ class CopilotClient(ClientInfo):
         Raises:
             SessionExistsError: ``session_id`` is taken (open or stored).
             ConfigurationError: no usable provider for this session.
-            TypeError/ValueError: bad or unknown fields; options of the official
-                SDK that configure its CLI process (named, with the reason).
+            TypeError/ValueError: bad or unknown fields, official options of the CLI process.
         """
         config = new_config(config, options)
         self._ensure_started()
