@@ -66,9 +66,12 @@ def encode_config(config: Mapping[str, Any]) -> str:
     return json.dumps(_scrub(config), ensure_ascii=False, sort_keys=True)
 
 
+_EVENT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # stateless: shared
+
+
 def encode_event(event: SessionEvent) -> str:
     """The row payload: the JSON of :func:`copilot_sdk.events.event_to_dict`."""
-    return json.dumps(event_to_dict(event), ensure_ascii=False, separators=(",", ":"))
+    return _EVENT_ENCODER.encode(event_to_dict(event))
 
 
 def decode_events(where: object, session_id: str, payloads: Sequence[str]) -> List[SessionEvent]:

@@ -1,7 +1,9 @@
 """Turn leases: cross-process exclusion per session in an SQLite store.
 
-A lease is a row ``(session_id, owner, expires_at)`` in the ``leases`` table. It is
-taken with ``BEGIN IMMEDIATE`` (so two processes cannot both see it free), renewed
+A lease is a row ``(session_id, owner, expires_at)`` in the ``leases`` table. A free
+one is taken with one ``INSERT ... ON CONFLICT DO NOTHING`` (atomic on its own); an
+expired one in a ``BEGIN IMMEDIATE`` transaction (so two processes cannot both see
+it free and take it over). It is renewed
 by a heartbeat while held, and deleted on release. A holder that dies (SIGKILL,
 power loss) stops renewing, so its lease expires after the TTL and another process
 takes it over.
@@ -37,6 +39,12 @@ def try_acquire(conn: sqlite3.Connection, session_id: str, owner: str, ttl: floa
     ).fetchone()
     if row is not None and row[0] > time.time():
         return False  # cheap read first: no write lock while someone holds it
+    if row is None and conn.execute(
+        "INSERT INTO leases (session_id, owner, expires_at) SELECT ?, ?, ?"
+        " WHERE EXISTS (SELECT 1 FROM sessions WHERE id = ?) ON CONFLICT (session_id) DO NOTHING",
+        (session_id, owner, time.time() + ttl, session_id),
+    ).rowcount == 1:
+        return True  # no lease was there: one statement (atomic on its own) takes it
     conn.execute("BEGIN IMMEDIATE")
     try:
         if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:

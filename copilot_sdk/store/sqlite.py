@@ -192,9 +192,9 @@ class SQLiteStore:
         Raises:
             SessionNotFoundError: no such session (e.g. deleted by another process).
         """
-        with self._op("reading a session") as conn, self._transaction(conn, "DEFERRED"):
-            if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
-                raise SessionNotFoundError(f"no session {session_id!r}")
+        with self._op("reading a session") as conn:
+            # One statement (one snapshot); only an empty answer needs the session
+            # checked: a deleted session has no events left.
             payloads = [
                 r[0]
                 for r in conn.execute(
@@ -202,6 +202,10 @@ class SQLiteStore:
                     (session_id, max(0, start)),
                 )
             ]
+            if not payloads and conn.execute(
+                "SELECT 1 FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone() is None:
+                raise SessionNotFoundError(f"no session {session_id!r}")
         return decode_events(self._path, session_id, payloads)
 
     def append(self, session_id: str, events: Sequence[SessionEvent]) -> int:
@@ -220,7 +224,14 @@ class SQLiteStore:
         summary = summarize(events)
         with self._op("appending a turn") as conn:
             with self._transaction(conn):
-                if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+                # The session's row first: its update says whether it still exists,
+                # and stamps it after every stored modification (list order = commit order).
+                if conn.execute(
+                    "UPDATE sessions SET summary = COALESCE(summary, ?), model = COALESCE(?, model),"
+                    " modified_time = MAX(?, (SELECT MAX(modified_time) FROM sessions) + 1)"
+                    " WHERE id = ?",
+                    (summary, changed_model(events), now_us(), session_id),
+                ).rowcount != 1:
                     raise SessionNotFoundError(f"session {session_id!r} was deleted")
                 owner = self._held.get(session_id)
                 # The turn's commit is its last write: give the lease up in the same
@@ -238,12 +249,6 @@ class SQLiteStore:
                 conn.executemany(
                     "INSERT INTO events (session_id, seq, payload) VALUES (?, ?, ?)",
                     [(session_id, first + i, payload) for i, payload in enumerate(payloads)],
-                )
-                conn.execute(
-                    "UPDATE sessions SET modified_time = ?, summary = COALESCE(summary, ?),"
-                    " model = COALESCE(?, model)"
-                    " WHERE id = ?",
-                    (self._next_stamp(conn), summary, changed_model(events), session_id),
                 )
             if owner is not None:  # given up by the commit above
                 del self._held[session_id]
