@@ -2,17 +2,16 @@
 and the excerpt of an error reply that a status error quotes.
 
 Thread-safe: pure functions and a stateless context manager.
+
+``requests``, ``urllib3``, ``http.client`` and ``ssl`` are imported when an error
+is translated, not with this module: ``import copilot_sdk`` stays light, and only a
+client that sends requests loads them.
 """
 
 from __future__ import annotations
 
-import http.client
 import socket
-import ssl
-from typing import Any, List, Optional, Sequence
-
-import requests
-from urllib3.exceptions import ReadTimeoutError
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence
 
 from ..errors import (
     AbortedError,
@@ -24,6 +23,9 @@ from ..errors import (
 from .cancel import CancelToken
 from .redact import redact, scrub
 from .wirejson import loads
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = ["error_excerpt", "strip_query", "translate"]
 
@@ -45,7 +47,10 @@ class translate:
             return
         if self.token is not None and self.token.cancelled:
             raise AbortedError("the turn was aborted") from exc
-        if isinstance(exc, _REQUEST_NOT_SENDABLE):
+        import requests
+        from urllib3.exceptions import ReadTimeoutError
+
+        if isinstance(exc, _request_not_sendable()):
             # Raised before any I/O, so retrying cannot help; their messages may quote
             # a header value (a key with a stray newline): not chained, not quoted.
             raise ConfigurationError(
@@ -67,19 +72,25 @@ class translate:
             ) from exc
 
 
-_REQUEST_NOT_SENDABLE = (
-    requests.exceptions.InvalidHeader,
-    requests.exceptions.InvalidURL,
-    requests.exceptions.MissingSchema,
-    requests.exceptions.InvalidSchema,
-    requests.exceptions.InvalidJSONError,
-    requests.exceptions.URLRequired,
-)
+def _request_not_sendable() -> tuple[type[BaseException], ...]:
+    import requests
+
+    return (
+        requests.exceptions.InvalidHeader,
+        requests.exceptions.InvalidURL,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidSchema,
+        requests.exceptions.InvalidJSONError,
+        requests.exceptions.URLRequired,
+    )
 
 
 def connection_cause(exc: BaseException) -> str:
     """What went wrong under a connection error, in words: "connection refused",
     "name not resolved", a TLS failure, ... (found anywhere in its chain)."""
+    import http.client
+    import ssl
+
     seen: set[int] = set()
     stack: List[BaseException] = [exc]
     while stack:

@@ -16,19 +16,14 @@ is waiting for headers or in the middle of a stream.
 
 from __future__ import annotations
 
-import http.cookiejar
 import ipaddress
 import logging
 import os
 import threading
 import urllib.parse
-import urllib.request
-from typing import Any, Callable, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Tuple
 
 import attrs
-import requests
-import requests.adapters
-from urllib3.connection import HTTPConnection
 
 from ..errors import AbortedError, ConfigurationError, status_error
 from .cancel import CancelToken
@@ -37,7 +32,10 @@ from .errormap import error_excerpt, strip_query, translate
 from .headers import parse_retry_after
 from .redact import secret_values
 from .response import HTTPResponse
-from .sockets import CancellableAdapter, local
+
+if TYPE_CHECKING:
+    import requests
+    from urllib3.connection import HTTPConnection
 
 logger = logging.getLogger("copilot_sdk.http")
 
@@ -85,6 +83,15 @@ class Transport:
         allow_insecure_http: bool = False,
         user_agent: str = "copilot_sdk",
     ) -> None:
+        # requests and urllib3 load with the first transport, not with copilot_sdk.
+        import http.cookiejar
+        from urllib.request import getproxies
+
+        import requests
+
+        from .sockets import CancellableAdapter, local
+
+        self._local = local
         self.timeouts = timeouts
         self.allow_insecure_http = allow_insecure_http
         self._session = requests.Session()
@@ -102,7 +109,7 @@ class Transport:
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         self._adapter = adapter  # requests go straight to it (see _prepare)
-        self._env_proxies = urllib.request.getproxies()
+        self._env_proxies = getproxies()
         self._lock = threading.Lock()
         self._proxy_cache: dict[Tuple[str, str], dict[str, str]] = {}  # guarded by self._lock
         self._loopback: set[str] = set()  # http hosts found loopback; added under self._lock
@@ -116,7 +123,9 @@ class Transport:
         if cached is not None:
             return cached
         proxy = self._env_proxies.get(parts.scheme) or self._env_proxies.get("all")
-        bypass = proxy is None or urllib.request.proxy_bypass(parts.hostname or "")
+        from urllib.request import proxy_bypass
+
+        bypass = proxy is None or proxy_bypass(parts.hostname or "")
         proxies: dict[str, str] = {} if bypass or not proxy else {parts.scheme: proxy}
         with self._lock:
             self._proxy_cache[key] = proxies
@@ -135,6 +144,8 @@ class Transport:
         settings that are fixed for this client (cookies off, no auth, no hooks, no
         environment): the client's headers under the call's, the URL prepared once
         per distinct URL, the body encoded as requests encodes it."""
+        import requests
+
         prepared = requests.PreparedRequest()
         prepared.method = method.upper()
         if params:
@@ -207,6 +218,7 @@ class Transport:
         self.check_url(url)
         if cancel is not None and cancel.cancelled:
             raise AbortedError("the turn was aborted")
+        local = self._local
         local.token = cancel
         local.conn = None
         local.removers = []

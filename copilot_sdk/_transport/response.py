@@ -5,17 +5,17 @@ chunk.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, List, Mapping, Optional
-
-import requests
-from urllib3.connection import HTTPConnection
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Mapping, Optional
 
 from ..errors import APIConnectionError, APIResponseValidationError
 from .cancel import CancelToken
 from .errormap import strip_query, translate
 from .redact import scrub, secret_values
-from .sockets import live_socket
 from .wirejson import loads
+
+if TYPE_CHECKING:
+    import requests
+    from urllib3.connection import HTTPConnection
 
 __all__ = ["MAX_BODY_SIZE", "HTTPResponse"]
 
@@ -119,6 +119,8 @@ class HTTPResponse:
         self._settimeout(seconds)
 
     def _settimeout(self, seconds: float) -> None:
+        from .sockets import live_socket  # loaded with the transport already
+
         sock = live_socket(self._conn)
         if sock is not None:
             try:

@@ -12,14 +12,16 @@ from __future__ import annotations
 import logging
 import random
 import time
-from typing import Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Callable, Optional, TypeVar
 
 import attrs
-import tenacity
 
 from ..errors import AbortedError, APIConnectionError, APIStatusError
 from .cancel import CancelToken
 from .checks import number
+
+if TYPE_CHECKING:
+    import tenacity
 
 logger = logging.getLogger("copilot_sdk.retry")
 
@@ -122,6 +124,8 @@ def call_with_retry(
             failure, first_failure = first_failure, None
             raise failure
         return fn()
+
+    import tenacity  # loaded on the first retry only: most calls succeed at once
 
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_attempt(policy.max_retries + 1),

@@ -6,8 +6,6 @@ from __future__ import annotations
 import html.parser
 import re
 import time
-import urllib.error
-import urllib.request
 from typing import Any, List, Mapping
 
 from ... import __version__
@@ -94,6 +92,9 @@ def html_to_text(markup: str) -> str:
 
 
 def _download(url: str) -> tuple[str, str]:
+    import urllib.error  # on first use: urllib.request is heavy for an import of copilot_sdk
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": f"copilot_sdk/{__version__} web_fetch"})
     deadline = time.monotonic() + TIMEOUT
     try:
