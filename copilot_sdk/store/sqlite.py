@@ -192,19 +192,14 @@ class SQLiteStore:
         Raises:
             SessionNotFoundError: no such session (e.g. deleted by another process).
         """
-        with self._op("reading a session") as conn:
-            # One statement (one snapshot); only an empty answer needs the session
-            # checked: a deleted session has no events left.
-            payloads = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT payload FROM events WHERE session_id = ? AND seq >= ? ORDER BY seq",
-                    (session_id, max(0, start)),
-                )
-            ]
-            if not payloads and conn.execute(
-                "SELECT 1 FROM sessions WHERE id = ?", (session_id,)
-            ).fetchone() is None:
+        with self._op("reading a session") as conn:  # one statement, one snapshot
+            rows = conn.execute(
+                "SELECT payload FROM events WHERE session_id = ? AND seq >= ? ORDER BY seq",
+                (session_id, max(0, start)),
+            ).fetchall()
+            payloads = [r[0] for r in rows]
+            # Only an empty answer needs the session checked: a deleted one has no events.
+            if not rows and not conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
                 raise SessionNotFoundError(f"no session {session_id!r}")
         return decode_events(self._path, session_id, payloads)
 
@@ -224,8 +219,7 @@ class SQLiteStore:
         summary = summarize(events)
         with self._op("appending a turn") as conn:
             with self._transaction(conn):
-                # The session's row first: its update says whether it still exists,
-                # and stamps it after every stored modification (list order = commit order).
+                # The row's update says if the session exists; stamps it after all (list order).
                 if conn.execute(
                     "UPDATE sessions SET summary = COALESCE(summary, ?), model = COALESCE(?, model),"
                     " modified_time = MAX(?, (SELECT MAX(modified_time) FROM sessions) + 1)"
