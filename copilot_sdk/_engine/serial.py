@@ -25,12 +25,11 @@ is never held while running an item or calling the pool).
 
 from __future__ import annotations
 
-import collections
 import functools
 import logging
 import threading
 from concurrent.futures import Executor, Future
-from typing import Callable, Deque, List, Optional, Protocol
+from typing import Callable, List, Optional, Protocol
 
 logger = logging.getLogger("copilot_sdk.serial")
 
@@ -57,22 +56,26 @@ class WorkItem(Protocol):
 class SerialQueue:
     """FIFO of :class:`WorkItem`, run one at a time on ``executor``.
 
-    Thread-safe: any thread may submit, remove, cancel or wait. The deque, the
+    Thread-safe: any thread may submit, remove, cancel or wait. The items, the
     drain state, the ticket and the current item are guarded by ``self._lock``
-    (``self._changed`` is its condition), which is never held while an item runs or
-    while calling the pool.
+    (``self._changed`` is its condition, made on the first wait), which is never
+    held while an item runs or while calling the pool.
+
+    Small on purpose (a client may hold many thousands of idle sessions): the items
+    are a list (a session's queue is short; a deque costs 600 bytes empty) and the
+    condition, with its own deque, exists only once someone waits.
     """
 
     def __init__(self, executor: Callable[[], Executor]) -> None:
         self._executor = executor
         self._lock = threading.Lock()
-        self._items: Deque[WorkItem] = collections.deque()  # guarded by self._lock
+        self._items: List[WorkItem] = []  # guarded by self._lock
         self._state = _IDLE  # guarded by self._lock
         self._ticket = 0  # guarded by self._lock; invalidates a claimed pool task
         self._current: Optional[WorkItem] = None  # guarded by self._lock
         self._closed = False  # guarded by self._lock
         self._settling = 0  # guarded by self._lock: items released, not yet settled
-        self._changed = threading.Condition(self._lock)  # notified on every state change
+        self._changed: Optional[threading.Condition] = None  # guarded by self._lock; see _condition
 
     def close(self) -> None:
         """Refuse every later submit (QueueClosedError); queued items still run."""
@@ -88,7 +91,7 @@ class SerialQueue:
             if self._closed:
                 raise QueueClosedError("the queue is closed")
             if first:
-                self._items.appendleft(item)
+                self._items.insert(0, item)
             else:
                 self._items.append(item)
             if self._state != _IDLE:
@@ -147,14 +150,22 @@ class SerialQueue:
     def wait_idle(self, timeout: Optional[float] = None) -> bool:
         """Block until nothing is queued or running; True if idle."""
         with self._lock:
-            return self._changed.wait_for(lambda: self._state == _IDLE and not self._settling, timeout)
+            return self._condition().wait_for(lambda: self._state == _IDLE and not self._settling, timeout)
 
     # -- internals (state changes happen under self._lock) ----------------------
+    def _condition(self) -> threading.Condition:
+        """The condition notified on every state change, made on the first wait
+        (lock held)."""
+        if self._changed is None:
+            self._changed = threading.Condition(self._lock)
+        return self._changed
+
     def _set_state(self, state: str) -> int:
         self._state = state
         if state == _SCHEDULED:
             self._ticket += 1  # a new drain task; any older one finds it was superseded
-        self._changed.notify_all()
+        if self._changed is not None:
+            self._changed.notify_all()
         return self._ticket
 
     def _drain(self, ticket: int) -> None:
@@ -172,7 +183,7 @@ class SerialQueue:
         """Claim the queue and pop its next item (lock held)."""
         self._set_state(_RUNNING)
         self._ticket += 1  # a scheduled pool task, if any, now finds it was claimed
-        self._current = self._items.popleft() if self._items else None
+        self._current = self._items.pop(0) if self._items else None
         return self._current
 
     @staticmethod
@@ -207,7 +218,8 @@ class SerialQueue:
         finally:
             with self._lock:
                 self._settling -= 1
-                self._changed.notify_all()
+                if self._changed is not None:
+                    self._changed.notify_all()
 
     def _schedule(self, ticket: int) -> None:
         """Hand the drain for ``ticket`` to the pool (it goes to the back of the
@@ -251,7 +263,7 @@ class SerialQueue:
         while True:
             with self._lock:
                 while self._state == _RUNNING and not finished():
-                    self._changed.wait(0.1)
+                    self._condition().wait(0.1)
                 if finished() or self._state == _IDLE:
                     return
                 item = self._take()
