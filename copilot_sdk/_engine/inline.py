@@ -19,16 +19,15 @@ code (say, between the store's commit and the in-memory one) is never cut halfwa
 from __future__ import annotations
 
 import _thread
-import contextlib
 import signal
 import threading
 from types import FrameType
-from typing import Callable, Iterator, Optional, TypeVar
+from typing import Callable, List, Optional, TypeVar
 
 from .serial import SerialQueue, WorkItem
 from .turnctx import in_any_turn
 
-__all__ = ["CallerSlots", "ctrl_c_aborts", "run_on_caller"]
+__all__ = ["CallerSlots", "run_on_caller"]
 
 Item = TypeVar("Item", bound=WorkItem)
 
@@ -56,46 +55,36 @@ def run_on_caller(
     """Run ``item`` on this thread if ``queue`` is idle and a caller slot is free;
     False, and nothing done, when it must go through the pool (turns queued or
     running, no slot free, or this thread is inside some turn: nested sends have
-    their own route, see ``SerialQueue.run_inline``). ``abort(item)`` is what Ctrl-C
-    does meanwhile."""
+    their own route, see ``SerialQueue.run_inline``).
+
+    On the main thread with Python's default SIGINT handler, Ctrl-C meanwhile calls
+    ``abort(item)`` and KeyboardInterrupt is raised once the item is done. ``abort``
+    runs on a thread of its own: a signal handler runs between any two bytecodes of
+    the main thread and must not take a lock the interrupted code may hold. Where
+    another Python handler is installed (what Ctrl-C does then is not ours to know)
+    the item goes through the pool. Other threads never see KeyboardInterrupt.
+    """
     if in_any_turn() or not slots.claim():
         return False
     try:
-        with ctrl_c_aborts(lambda: abort(item)) as here:
-            return here and queue.run_here(item)
+        if threading.current_thread() is not threading.main_thread():
+            return queue.run_here(item)
+        previous = signal.getsignal(signal.SIGINT)
+        if previous is not signal.default_int_handler:
+            return previous in (signal.SIG_IGN, signal.SIG_DFL) and queue.run_here(item)
+        interrupted: List[bool] = []
+
+        def on_sigint(signum: int, frame: Optional[FrameType]) -> None:
+            interrupted.append(True)
+            _thread.start_new_thread(abort, (item,))
+
+        signal.signal(signal.SIGINT, on_sigint)
+        try:
+            ran = queue.run_here(item)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        if interrupted:
+            raise KeyboardInterrupt
+        return ran
     finally:
         slots.release()
-
-
-@contextlib.contextmanager
-def ctrl_c_aborts(abort: Callable[[], object]) -> Iterator[bool]:
-    """For the body: Ctrl-C calls ``abort`` and KeyboardInterrupt is raised after.
-
-    Only on the main thread with Python's default SIGINT handler installed; other
-    threads never see KeyboardInterrupt. ``abort`` runs on a thread of its own: a
-    signal handler runs between any two bytecodes of the main thread and must not
-    take a lock the interrupted code may hold. Yields False where another Python
-    handler is installed (what Ctrl-C does then is not ours to know): the caller
-    must not run a turn on this thread then.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield True
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is not signal.default_int_handler:
-        yield previous in (signal.SIG_IGN, signal.SIG_DFL)
-        return
-    interrupted = False
-
-    def on_sigint(signum: int, frame: Optional[FrameType]) -> None:
-        nonlocal interrupted
-        interrupted = True
-        _thread.start_new_thread(abort, ())
-
-    signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield True
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if interrupted:
-        raise KeyboardInterrupt
