@@ -155,6 +155,10 @@ class ToolExecutionStartData:
     arguments: Any = None
 
 
+def _pairs(value: Iterable[Iterable[str]]) -> Tuple[Tuple[str, str], ...]:
+    return tuple((str(a), str(b)) for a, b in value)
+
+
 @attrs.frozen(kw_only=True)
 class ToolExecutionCompleteData:
     """``result`` is the text the model receives (on failure too: the error text)."""
@@ -164,6 +168,8 @@ class ToolExecutionCompleteData:
     result: Optional[str] = None
     error: Optional[str] = None
     tool_name: Optional[str] = None
+    #: images the tool returned, ``(mime_type, base64 data)``: sent to the model after the round.
+    images: Tuple[Tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
 
 
 @attrs.frozen(kw_only=True)

@@ -183,3 +183,35 @@ def test_define_tool_argument_errors() -> None:
     )
     optional: Optional[str] = None
     assert optional is None
+
+
+def test_an_image_a_tool_returns_goes_to_the_model_as_an_image(
+    server: MockModelServer, make_client: Any
+) -> None:
+    from copilot_sdk.store.memory import MemoryStore
+    from copilot_sdk.tools import ToolBinaryResult
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+    @define_tool(description="Draw a chart")
+    def chart() -> ToolResult:
+        return ToolResult(
+            text_result_for_llm="chart drawn",
+            binary_results_for_llm=[ToolBinaryResult(data=png, mime_type="image/png", description="a chart")],
+        )
+
+    store = MemoryStore()
+    client = make_client(store=store)
+    session = client.create_session(model="gpt-5", session_id="img", tools=[chart])
+    server.enqueue(MockReply(tool_calls=[MockToolCall(name="chart", arguments={})]), MockReply())
+    session.send("draw")
+    messages = server.chat_requests[1].body["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "tool", "user"]
+    assert messages[2]["content"] == "chart drawn"
+    image = messages[3]["content"][1]
+    assert image["type"] == "image_url" and image["image_url"]["url"].startswith(
+        "data:image/png;base64,iVBOR"
+    )
+    session.destroy()
+    make_client(store=store).resume_session("img").send("again")  # the projection sends the same
+    assert server.chat_requests[-1].body["messages"][:4] == messages

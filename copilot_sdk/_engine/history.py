@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Iterable, List, Optional, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 
@@ -29,7 +29,7 @@ from ..events import (
     ToolExecutionCompleteData,
     UserMessageData,
 )
-from ..providers.base import Message
+from ..providers.base import ImagePart, Message
 from .attachments import attachment_parts
 from .tokens import estimate_message
 
@@ -85,6 +85,7 @@ class Projection:
         self._call_estimate: Optional[int] = None
         self._names: dict[str, str] = {}
         self.reshaped = False  # set when units were replaced or dropped
+        self._images: List[Tuple[str, str]] = []  # of the tool round being folded in
 
     def apply(self, event: SessionEvent) -> List[Message]:
         """Fold in one event; return the messages it appended at the end."""
@@ -102,6 +103,7 @@ class Projection:
             self.units.append(Unit(first_id=event.id, last_id=event.id, messages=[]))
         unit = self.units[-1]
         unit.last_id = event.id
+        added = self._flush_images(unit) if not isinstance(data, ToolExecutionCompleteData) else []
         message: Optional[Message] = None
         if isinstance(data, UserMessageData):
             message = user_message(data)
@@ -117,12 +119,24 @@ class Projection:
                 tool_call_id=data.tool_call_id,
                 name=data.tool_name or self._names.get(data.tool_call_id),
             )
+            self._images.extend(data.images)
         elif isinstance(data, AssistantUsageData):
             if self._call_estimate is not None and data.input_tokens:
                 self.last_call = (self._call_estimate, data.input_tokens)
             self._call_estimate = None
         if message is None:
+            return added
+        before = unit.tokens
+        unit.add(message)
+        self.tokens += unit.tokens - before
+        return [*added, message]
+
+    def _flush_images(self, unit: Unit) -> List[Message]:
+        """The images of the last tool round, as one user message after its results."""
+        if not self._images:
             return []
+        message = tool_images_message(self._images)
+        self._images = []
         before = unit.tokens
         unit.add(message)
         self.tokens += unit.tokens - before
@@ -152,6 +166,13 @@ class Projection:
 
     def messages(self) -> List[Message]:
         return [message for unit in self.units for message in unit.messages]
+
+
+def tool_images_message(images: Sequence[Tuple[str, str]]) -> Message:
+    """The user message carrying the images a tool round returned (every wire format
+    takes images in a user message; tool results carry text only)."""
+    parts = tuple(ImagePart(mime_type=mime, data=data) for mime, data in images)
+    return Message(role="user", content="Images returned by the tools above:", parts=parts)
 
 
 def user_message(data: UserMessageData) -> Message:

@@ -126,6 +126,9 @@ def run_tool_round(
             result=result.text_result_for_llm,
             error=None if result.success else (result.error or result.text_result_for_llm),
             tool_name=call.request.name,
+            images=tuple(
+                (b.mime_type, b.data) for b in result.binary_results_for_llm or () if b.type == "image"
+            ),
         )
         record("tool.execution_complete", data)
         completions.append(data)

@@ -44,7 +44,7 @@ from ..events import (
 from ..providers.base import CallContext, Message, ModelRequest, Provider, ToolSpec
 from ..tools import Tool
 from ..types import SessionConfig
-from .history import assistant_message, user_message
+from .history import assistant_message, tool_images_message, user_message
 from .hooks import HookEnv, add_context
 from .tokens import estimate_message
 from .toolround import run_tool_round
@@ -236,6 +236,10 @@ def execute_turn(
                         name=result.tool_name,
                     )
                 )
+                added += estimate_message(messages[-1])
+            images = [image for result in results for image in result.images]
+            if images:  # after the round's results, as the history projection has them
+                messages.append(tool_images_message(images))
                 added += estimate_message(messages[-1])
         phase.text = "saving the turn"
         end = new_event("assistant.turn_end", AssistantTurnEndData(turn_id=turn_id), start.id)

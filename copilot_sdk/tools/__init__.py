@@ -27,7 +27,7 @@ from __future__ import annotations
 from ..errors import ToolError
 from .define import Tool, define_tool
 from .permissions import PermissionHandler, PermissionRequest, PermissionRequestHandler, SessionHooks
-from .result import ToolInvocation, ToolResult
+from .result import ToolBinaryResult, ToolInvocation, ToolResult
 
 __all__ = [
     "PermissionHandler",
@@ -35,6 +35,7 @@ __all__ = [
     "PermissionRequestHandler",
     "SessionHooks",
     "Tool",
+    "ToolBinaryResult",
     "ToolError",
     "ToolInvocation",
     "ToolResult",
