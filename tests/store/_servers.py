@@ -10,6 +10,7 @@ from binaries: the machine's (``initdb``/``postgres``, ``redis-server`` on PATH 
 
 from __future__ import annotations
 
+import ctypes
 import glob
 import importlib.util
 import os
@@ -18,10 +19,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import attrs
 
@@ -132,7 +134,8 @@ class PrivateServer:
     def start(self) -> None:
         log = open(self.directory / "server.log", "ab")  # noqa: SIM115 - the child owns it
         self.process = subprocess.Popen(
-            self.command, stdout=log, stderr=subprocess.STDOUT, user=self.user, cwd=self.directory
+            self.command, stdout=log, stderr=subprocess.STDOUT, user=self.user, cwd=self.directory,
+            preexec_fn=_die_with_parent(signal.SIGQUIT if self.kind == "postgres" else signal.SIGTERM),
         )
         log.close()
         deadline = time.monotonic() + START_TIMEOUT
@@ -158,6 +161,19 @@ class PrivateServer:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _die_with_parent(sig: signal.Signals) -> Optional[Callable[[], None]]:
+    """On Linux, a child that gets ``sig`` when the test process dies (killed by a
+    timeout, say), so a private server never outlives its run."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def arm() -> None:
+        libc.prctl(1, int(sig), 0, 0, 0)  # PR_SET_PDEATHSIG
+
+    return arm
 
 
 def _unprivileged_user() -> Optional[str]:
