@@ -200,8 +200,7 @@ class CopilotClient(ClientInfo):
             )
         with self._lock:
             if self._state != _STARTED:
-                if self._state == _NEW:
-                    self._state = _STOPPED
+                self._state = _STOPPED if self._state == _NEW else self._state
                 return
             self._state = _STOPPING  # from here on no session is created or resumed
             sessions = list(self._sessions.values())
