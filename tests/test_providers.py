@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any, Dict, List
 
 import pytest
 
 from copilot_sdk import (
+    AbortedError,
     APIConnectionError,
     AuthenticationError,
     BadRequestError,
@@ -328,3 +330,31 @@ def test_an_error_reply_echoing_the_sessions_credential_is_scrubbed(
     texts = [str(info.value), repr(info.value), info.value.body, caplog.text]
     texts += [repr(e.data) for e in events]
     assert all(secret not in text for text in texts)
+
+
+@pytest.mark.parametrize("exchange", [False, True])
+def test_abort_is_prompt_while_copilot_discovery_or_exchange_waits(exchange: bool) -> None:
+    github = RawServer(b"")  # accepts, reads the request, never answers
+    client = CopilotClient(
+        github_token=GITHUB_TOKEN,
+        provider=ProviderConfig(
+            type="copilot", github_api_url=f"http://127.0.0.1:{github.port}", token_exchange=exchange
+        ),
+        store=":memory:",
+        max_retries=0,
+    ).start()
+    try:
+        sessions = [client.create_session(model="gpt-5") for _ in range(3)]
+        futures = [s.send_async("hello") for s in sessions]
+        assert github.reached.wait(10)
+        time.sleep(0.3)  # one session leads the discovery; the others wait for it
+        began = time.monotonic()
+        for session in sessions:
+            session.abort()
+        for future in futures:
+            with pytest.raises(AbortedError):
+                future.result(10)  # the server holds the discovery for 15 s
+        assert time.monotonic() - began < 5
+    finally:
+        client.stop(force=True)
+        github.close()

@@ -20,8 +20,10 @@ Three modes:
 
 Model calls whose messages carry an image also send ``Copilot-Vision-Request: true``.
 
-Thread-safe: discovery and exchange are single-flight under ``self._lock``, which
-also guards the cached API base and Copilot token. Nothing here logs a credential.
+Thread-safe: discovery and exchange are single-flight (one request however many
+sessions need it, shared through a Future, never run under a lock, so that a
+waiting session's abort is prompt); ``self._lock`` guards the cached API base,
+Copilot token and flights. Nothing here logs a credential.
 """
 
 from __future__ import annotations
@@ -30,15 +32,18 @@ import logging
 import threading
 import time
 import uuid
-from typing import Any, Dict, Mapping, Optional
+from concurrent.futures import Future
+from typing import Any, Callable, Dict, Mapping, Optional, TypeVar, cast
 
 import attrs
 
 from .. import __version__
 from .._github.auth import check_token_kind, mask
+from .._transport.cancel import CancelToken
 from .._transport.http import Transport
 from .._transport.retry import RetryPolicy, call_with_retry
 from ..errors import (
+    AbortedError,
     APIResponseValidationError,
     APIStatusError,
     AuthenticationError,
@@ -49,6 +54,7 @@ from ..errors import (
 from ..types import ProviderConfig
 from .base import ModelRequest
 
+T = TypeVar("T")
 logger = logging.getLogger("copilot_sdk.auth")
 
 __all__ = ["CopilotEndpoint", "GITHUB_API_VERSION", "INTEGRATION_ID", "with_hint"]
@@ -124,8 +130,10 @@ class CopilotEndpoint:
     """The Copilot API for one GitHub token (see the module docstring).
 
     Thread-safe: shared by every session using the token. Discovery and the token
-    exchange are single-flight under ``self._lock``, which guards the cached API base
-    and Copilot token; the config, token and transport are immutable references.
+    exchange are single-flight through a shared Future (run outside the lock, with
+    the cancel token of the turn that runs them); ``self._lock`` guards the cached API
+    base, Copilot token and the flights; the config, token and transport are
+    immutable references.
 
     Args:
         config: the provider configuration (``github_api_url``, ``token_exchange``,
@@ -152,6 +160,7 @@ class CopilotEndpoint:
         self._lock = threading.Lock()
         self._api_base: Optional[str] = None  # guarded by self._lock
         self._copilot: Optional[_CopilotToken] = None  # guarded by self._lock
+        self._flights: Dict[str, Future[Any]] = {}  # guarded by self._lock
         self.what = "copilot provider"
 
     def __repr__(self) -> str:
@@ -161,7 +170,7 @@ class CopilotEndpoint:
         return f"CopilotEndpoint(github_api_url={self._config.github_api_url!r}, mode={mode!r})"
 
     # -- GitHub API calls --------------------------------------------------------
-    def _github_get(self, path: str, what: str, doing: str) -> Any:
+    def _github_get(self, path: str, what: str, doing: str, cancel: Optional[CancelToken] = None) -> Any:
         url = f"{self._config.github_api_url}{path}"
         headers = {
             "Authorization": f"token {self._token}",
@@ -177,23 +186,25 @@ class CopilotEndpoint:
                     headers[name] = value
         try:
             return call_with_retry(
-                lambda: self._transport.request("GET", url, headers=headers, what=what).json(),
+                lambda: self._transport.request("GET", url, headers=headers, what=what, cancel=cancel).json(),
                 self._policy,
+                cancel=cancel,
             )
         except APIStatusError as exc:
             raise _auth_hint(exc, self._token, doing) from exc
 
-    def user_info(self) -> Mapping[str, Any]:
+    def user_info(self, cancel: Optional[CancelToken] = None) -> Mapping[str, Any]:
         """``GET <github_api_url>/copilot_internal/user`` (the account's Copilot status)."""
         body = self._github_get(
-            "/copilot_internal/user", "copilot endpoint discovery", "discovering the Copilot API endpoint"
+            "/copilot_internal/user", "copilot endpoint discovery", "discovering the Copilot API endpoint",
+            cancel,
         )
         if not isinstance(body, Mapping):
             raise APIResponseValidationError("copilot_internal/user did not return a JSON object")
         return body
 
-    def _discover(self) -> str:
-        body = self.user_info()
+    def _discover(self, cancel: Optional[CancelToken] = None) -> str:
+        body = self.user_info(cancel)
         api = _api_from(body)
         if api is None:
             url = f"{self._config.github_api_url}/copilot_internal/user"
@@ -202,11 +213,12 @@ class CopilotEndpoint:
         logger.debug("Copilot API base discovered: %s", api)
         return api
 
-    def _exchange(self) -> _CopilotToken:
+    def _exchange(self, cancel: Optional[CancelToken] = None) -> _CopilotToken:
         body = self._github_get(
             "/copilot_internal/v2/token",
             "copilot token exchange",
             "exchanging the GitHub token for a Copilot token",
+            cancel,
         )
         url = f"{self._config.github_api_url}/copilot_internal/v2/token"
         token = body.get("token") if isinstance(body, Mapping) else None
@@ -219,29 +231,77 @@ class CopilotEndpoint:
         refresh_in = body.get("refresh_in")
         if isinstance(refresh_in, (int, float)) and not isinstance(refresh_in, bool) and refresh_in >= 0:
             refresh_at = min(refresh_at, now + refresh_in)
-        api = _api_from(body) or self._api_base or self._discover()
+        api = _api_from(body) or self._discovered(cancel)
         logger.debug("Copilot token exchanged; refresh in %.1fs", refresh_at - now)
         return _CopilotToken(token=token, api_base=api, refresh_at=refresh_at, expires_at=expires_at)
 
-    def _current_token(self) -> _CopilotToken:
-        with self._lock:  # single flight: one exchange however many threads need it
+    def _current_token(self, cancel: Optional[CancelToken] = None) -> _CopilotToken:
+        with self._lock:
             current = self._copilot
-            if current is None or time.time() >= current.refresh_at:
-                current = self._copilot = self._exchange()
+        if current is not None and time.time() < current.refresh_at:
             return current
+        current = self._single_flight("exchange", lambda: self._exchange(cancel), cancel)
+        with self._lock:
+            self._copilot = current
+        return current
+
+    def _discovered(self, cancel: Optional[CancelToken] = None) -> str:
+        with self._lock:
+            api = self._api_base
+        if api is None:
+            api = self._single_flight("discovery", lambda: self._discover(cancel), cancel)
+            with self._lock:
+                self._api_base = api
+        return api
+
+    def _single_flight(self, name: str, compute: Callable[[], T], cancel: Optional[CancelToken]) -> T:
+        """``compute()`` run by one caller at a time; the others wait for its Future,
+        each stopping at once if its own ``cancel`` fires (and computing again
+        themselves if it was the leader's turn that was aborted)."""
+        while True:
+            with self._lock:
+                flight = self._flights.get(name)
+                leader = flight is None
+                if flight is None:
+                    flight = self._flights[name] = Future()
+            if leader:
+                try:
+                    value = compute()
+                except BaseException as exc:
+                    flight.set_exception(exc)
+                    raise
+                else:
+                    flight.set_result(value)
+                    return value
+                finally:
+                    with self._lock:
+                        self._flights.pop(name, None)
+            while not flight.done():
+                if cancel is not None and cancel.wait(0.05):
+                    raise AbortedError("the turn was aborted while waiting for Copilot authentication")
+                if cancel is None:
+                    flight.exception()  # waits for it
+            error = flight.exception()
+            if error is None:
+                return cast(T, flight.result())
+            if not isinstance(error, AbortedError):
+                raise error
+
+    def prepare(self, cancel: CancelToken) -> None:
+        """Settle discovery (or the token exchange) before a model call, abortable."""
+        if self._config.bearer_token is not None:
+            return
+        if self._config.token_exchange:
+            self._current_token(cancel)
+        else:
+            self._discovered(cancel)
 
     # -- ChatEndpoint ----------------------------------------------------------
     def api_base(self) -> str:
         """The Copilot API base (``ProviderConfig.base_url`` if set, else discovered)."""
         if self._config.bearer_token is not None:
             return self._config.base_url or DEFAULT_API_URL
-        if self._config.token_exchange:
-            api = self._current_token().api_base
-        else:
-            with self._lock:  # single flight: one discovery per token
-                if self._api_base is None:
-                    self._api_base = self._discover()
-                api = self._api_base
+        api = self._current_token().api_base if self._config.token_exchange else self._discovered()
         return self._config.base_url or api
 
     def url(self, model: Optional[str], path: str) -> str:

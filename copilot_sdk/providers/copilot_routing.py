@@ -167,6 +167,7 @@ class CopilotProvider:
         """Make one model call in the model's wire format, with retries."""
         if not request.model and not self._config.wire_model:
             raise CopilotError("copilot provider: the session has no model; pass create_session(model=...)")
+        self._endpoint.prepare(ctx.cancel)  # discovery or exchange, abortable, before the models list
         wire = self.wire_for(request.model)
         extra = {"anthropic-version": ANTHROPIC_VERSION} if wire.name == "messages" else None
         return call_model(

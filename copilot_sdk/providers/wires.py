@@ -157,6 +157,9 @@ def call_model(
 
     def call() -> ModelResponse:
         sent.clear()  # stays empty if the endpoint fails before the call is made
+        prepare = getattr(endpoint, "prepare", None)  # discovery, token exchange: abortable
+        if prepare is not None:
+            prepare(ctx.cancel)
         url = endpoint.url(request.model, wire.path)
         headers = endpoint.headers(request)
         if extra_headers:
