@@ -392,3 +392,19 @@ def test_a_compaction_due_when_the_session_closed_runs_before_the_next_turn(
     resumed.send("next")
     assert chats(small)[-1].body == expected
     assert "Summary: the user asked" in expected["messages"][0]["content"]
+
+
+def test_compaction_uses_the_provider_the_session_runs_with_now(
+    small: MockModelServer, clients: Any
+) -> None:
+    client = clients()
+    session = client.create_session(model="gpt-5", session_id="moves")
+    _turns(session, 6)
+    with MockModelServer(max_prompt_tokens=LIMIT) as other:
+        summaries(other)
+        provider = ProviderConfig(type="openai", base_url=other.openai_base_url, api_key="k")
+        assert client.resume_session("moves", provider=provider) is session
+        event = session.compact()
+        assert event.data.success
+        assert [is_compaction(r.body) for r in other.chat_requests] == [True]
+    assert not any(is_compaction(r.body) for r in small.chat_requests)

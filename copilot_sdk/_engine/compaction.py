@@ -89,8 +89,8 @@ class Budget:
     (:class:`~.tokens.ContextLimits`).
     """
 
-    def __init__(self, provider: Provider) -> None:
-        self._limits = ContextLimits(provider.list_models)
+    def __init__(self, provider: Callable[[], Provider]) -> None:
+        self._limits = ContextLimits(lambda: provider().list_models())
         self._fixed: Optional[Tuple[SessionConfig, FixedCost]] = None
 
     def fixed(self, config: SessionConfig) -> FixedCost:
@@ -209,9 +209,9 @@ class Compactor:
     Thread-safe: holds immutable references only.
     """
 
-    def __init__(self, session_id: str, provider: Provider) -> None:
+    def __init__(self, session_id: str, provider: Callable[[], Provider]) -> None:
         self._session_id = session_id
-        self._provider = provider
+        self._provider = provider  # the session's current provider
 
     def compact(
         self,
@@ -322,7 +322,7 @@ class Compactor:
                 text = f"Summary of the conversation before this part:\n{carried}\n\n{text}"
             if cancel.cancelled:
                 raise AbortedError("the compaction was aborted")
-            response = self._provider.complete(
+            response = self._provider().complete(
                 ModelRequest(
                     model=config.model,
                     system_message=SYSTEM_PROMPT,

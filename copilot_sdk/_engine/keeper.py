@@ -45,7 +45,7 @@ class WindowKeeper:
         self,
         *,
         session_id: str,
-        provider: Provider,
+        provider: Callable[[], Provider],
         conversation: Conversation,
         commit: Commit,
         schedule: Callable[[str], None],

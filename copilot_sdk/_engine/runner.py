@@ -137,7 +137,7 @@ class TurnRunner:
         self._emit = emit
         self.keeper = WindowKeeper(
             session_id=self.session_id,
-            provider=provider,
+            provider=lambda: self.current()[1],
             conversation=conversation,
             commit=self.commit,
             schedule=schedule_compaction,
