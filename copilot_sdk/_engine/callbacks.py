@@ -14,11 +14,10 @@ import logging
 from typing import Any, Callable, Optional, Tuple
 
 from ..events import PermissionCompletedData, PermissionRequestedData, new_id
-from ..tools.asyncrun import run_awaitable
+from ..tools.asyncrun import run_awaitable, takes_invocation
 from ..tools.define import invalid_arguments, invoke_tool
 from ..tools.permissions import PermissionRequest
 from ..tools.result import ToolResult, failure
-from .hooks import takes_invocation
 
 logger = logging.getLogger("copilot_sdk.tools")
 

@@ -17,7 +17,6 @@ returned None.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import time
@@ -26,23 +25,12 @@ from typing import Any, Callable, Dict, Optional
 import attrs
 
 from ..events import HookEndData, new_id
-from ..tools.asyncrun import run_awaitable
+from ..tools.asyncrun import run_awaitable, takes_invocation
 from ..tools.permissions import SessionHooks
 
 logger = logging.getLogger("copilot_sdk.tools")
 
-__all__ = ["HookEnv", "PreToolUse", "add_context", "takes_invocation"]
-
-
-def takes_invocation(fn: Callable[..., Any]) -> bool:
-    """True if ``fn`` accepts a second positional argument (the official SDK's
-    ``(input, invocation)`` signature)."""
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
+__all__ = ["HookEnv", "PreToolUse", "add_context"]
 
 
 def _camel(name: str) -> str:

@@ -13,12 +13,11 @@ something without an answer, gives the model a failure result; the details are l
 
 from __future__ import annotations
 
-import inspect
 import logging
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ..events import UserInputCompletedData, UserInputRequestedData, new_id
-from .asyncrun import run_awaitable
+from .asyncrun import run_awaitable, takes_invocation
 from .define import Tool
 from .result import ToolInvocation, ToolResult, failure
 
@@ -110,11 +109,6 @@ def ask_user_tool(handler: Callable[..., Any], emit: Callable[[str, Any], Any]) 
 
 
 def _call(handler: Callable[..., Any], request: Dict[str, Any], session_id: str) -> Any:
-    try:
-        params = inspect.signature(handler).parameters.values()
-        two = len([p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) >= 2 or any(
-            p.kind is p.VAR_POSITIONAL for p in params
-        )
-    except (TypeError, ValueError):
-        two = True
-    return run_awaitable(handler(request, {"session_id": session_id}) if two else handler(request))
+    if takes_invocation(handler):
+        return run_awaitable(handler(request, {"session_id": session_id}))
+    return run_awaitable(handler(request))

@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Optional, Protocol
 
 from ..errors import AbortedError
 
-__all__ = ["run_awaitable"]
+__all__ = ["run_awaitable", "takes_invocation"]
 
 
 class _Cancel(Protocol):
@@ -69,3 +69,14 @@ def run_awaitable(value: Any, cancel: Optional[_Cancel] = None) -> Any:
             loop.run_until_complete(loop.shutdown_default_executor())
         finally:
             loop.close()
+
+
+def takes_invocation(fn: Any) -> bool:
+    """True if ``fn`` accepts a second positional argument: the official SDK's
+    ``(input, invocation)`` signature of handlers and hooks."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
