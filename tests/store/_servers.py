@@ -10,6 +10,7 @@ from binaries: the machine's (``initdb``/``postgres``, ``redis-server`` on PATH 
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import glob
 import importlib.util
@@ -189,9 +190,46 @@ def _unprivileged_user() -> Optional[str]:
     raise NoServer("running as root, and no 'postgres' or 'nobody' user to run PostgreSQL as")
 
 
+def _reachable_by_others(path: Path) -> bool:
+    """Whether a user other than the owner may reach ``path`` (every ancestor o+x)."""
+    for directory in [path, *path.parents]:
+        if not os.stat(directory).st_mode & 0o001:
+            return False
+    return True
+
+
+_PUBLIC_COPIES: dict[Path, Path] = {}
+
+
+def _runnable_by(bindir: Path, user: Optional[str]) -> Path:
+    """``bindir``, or a copy of its installation the unprivileged ``user`` can run:
+    a clone or a venv under a private directory (``mktemp -d`` is 0700, so is root's
+    home) holds binaries that ``postgres`` cannot reach."""
+    if user is None or _reachable_by_others(bindir):
+        return bindir
+    if bindir not in _PUBLIC_COPIES:
+        # The wheel's binaries find their libraries at $ORIGIN/../../../pgserver.libs:
+        # keep that shape (site-packages/pgserver/pginstall/bin beside pgserver.libs).
+        root = bindir.parents[2]
+        public = Path(tempfile.mkdtemp(prefix="copilot_sdk_pginstall_"))
+        public.chmod(0o755)
+        atexit.register(shutil.rmtree, public, True)
+        install = bindir.parent.relative_to(root)
+        shutil.copytree(bindir.parent, public / install, symlinks=True)
+        for libs in root.glob("*.libs"):
+            shutil.copytree(libs, public / libs.name, symlinks=True)
+        for directory in [public / install, *(public / install).parents]:
+            if directory == public.parent:
+                break
+            directory.chmod(0o755)
+        _PUBLIC_COPIES[bindir] = public / install / bindir.name
+    return _PUBLIC_COPIES[bindir]
+
+
 def start_postgres(bindir: Path, port: int) -> PrivateServer:
     """initdb a fresh cluster (trust auth, user postgres) and start it on ``port``."""
     user = _unprivileged_user()
+    bindir = _runnable_by(bindir, user)
     directory = Path(tempfile.mkdtemp(prefix="copilot_sdk_pg_"))
     data = directory / "data"
     data.mkdir()
