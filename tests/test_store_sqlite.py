@@ -586,3 +586,37 @@ def test_a_damaged_stored_config_is_a_configuration_error_on_resume(
     with CopilotClient(store=db, provider=provider_config) as c:
         with pytest.raises(ConfigurationError, match=f"'damaged-config'.*{field}"):
             c.resume_session("damaged-config")
+
+
+def test_a_stale_turn_of_this_process_cannot_commit_with_the_lease_another_turn_took(
+    store: SQLiteStore, db: Path
+) -> None:
+    """The lease belongs to the turn (thread) that took it, not to the session: a
+    turn whose lease expired and was taken by another turn of the same process
+    neither commits nor gives the other turn's lease up."""
+    store.create(record("s"))
+    stale_holds, stale_commits, outcome = threading.Event(), threading.Event(), []
+
+    def stale_turn() -> None:
+        with store.turn_lock("s"):
+            stale_holds.set()
+            stale_commits.wait(JOIN)
+            try:
+                store.append("s", turn("stale"))
+                outcome.append("committed")
+            except StoreError as exc:
+                outcome.append(str(exc))
+
+    thread = threading.Thread(target=stale_turn)
+    thread.start()
+    assert stale_holds.wait(JOIN)
+    with raw(db) as conn:  # its heartbeat stalled: the lease ran out
+        conn.execute("UPDATE leases SET expires_at = 0 WHERE session_id = 's'")
+    conn.close()
+    with store.turn_lock("s"):  # another turn of this process takes the session over
+        stale_commits.set()
+        thread.join(JOIN)
+        assert not thread.is_alive()
+        assert len(outcome) == 1 and "took over" in outcome[0]
+        store.append("s", turn("current"))  # the current holder's lease is intact
+    assert [e.data.content for e in store.load("s")[1] if e.type == "user.message"] == ["current"]

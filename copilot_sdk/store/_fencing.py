@@ -22,13 +22,15 @@ import socket
 import threading
 import time
 import uuid
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
 
 from ..errors import AbortedError, SessionNotFoundError, StoreError
 
 logger = logging.getLogger("copilot_sdk.store")
 
-__all__ = ["FencedStore", "Heartbeat", "Leases", "new_owner"]
+__all__ = ["FencedStore", "Heartbeat", "Leases", "new_owner", "wait_for_lease"]
+
+T = TypeVar("T")
 
 #: ``grant(session_id, holder, ttl)``: the new token, 0 if another holds an
 #: unexpired lease, None if the session does not exist.
@@ -43,6 +45,42 @@ Release = Callable[[str, int], None]
 def new_owner() -> str:
     """A fresh lease holder id: ``hostname:pid:uuid``."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+
+
+def wait_for_lease(
+    attempt: Callable[[], Optional[T]],
+    session_id: str,
+    lease_wait: float,
+    wait: Optional[Callable[[float], bool]],
+    holder: str,
+    *,
+    first_delay: float = 0.005,
+) -> T:
+    """Call ``attempt()`` until it takes the lease, backing off up to 50 ms between tries.
+
+    ``attempt`` returns a true value once the lease is taken, a false one while another
+    holds it, None when the session does not exist (SessionNotFoundError). Gives up
+    after ``lease_wait`` seconds (StoreError naming ``holder``), or when ``wait(delay)``
+    returns True (AbortedError: the caller's turn was aborted).
+    """
+    deadline = time.monotonic() + lease_wait
+    delay = first_delay
+    while True:
+        got = attempt()
+        if got is None:
+            raise SessionNotFoundError(f"no session {session_id!r}")
+        if got:
+            return got
+        if time.monotonic() >= deadline:
+            raise StoreError(
+                f"session {session_id!r} is busy in {holder}: its turn lease was "
+                f"not released within lease_wait={lease_wait:g} s"
+            )
+        if wait is None:
+            time.sleep(delay)  # never under a lock
+        elif wait(delay):
+            raise AbortedError(f"session {session_id!r}: gave up waiting for the turn of {holder}")
+        delay = min(delay * 2, 0.05)
 
 
 class Heartbeat:
@@ -148,12 +186,8 @@ class Leases:
             self._give_back(session_id, token)
 
     def _acquire(self, session_id: str, holder: str, wait: Optional[Callable[[float], bool]]) -> int:
-        deadline = time.monotonic() + self._wait
-        delay = 0.002
-        while True:
+        def attempt() -> Optional[int]:
             token = self._grant(session_id, holder, self._ttl)
-            if token is None:
-                raise SessionNotFoundError(f"no session {session_id!r}")
             if token:
                 with self._lock:
                     self._held[(session_id, threading.get_ident())] = (holder, token)
@@ -161,19 +195,11 @@ class Leases:
                         self._heartbeat = Heartbeat(
                             self._renew_all, self._ttl / 3, "copilot_sdk-lease"
                         )
-                return token
-            if time.monotonic() >= deadline:
-                raise StoreError(
-                    f"session {session_id!r} is busy in another worker: its turn lease was "
-                    f"not released within lease_wait={self._wait:g} s ({self._where})"
-                )
-            if wait is None:
-                time.sleep(delay)
-            elif wait(delay):
-                raise AbortedError(
-                    f"session {session_id!r}: gave up waiting for another worker's turn"
-                )
-            delay = min(delay * 2, 0.05)
+            return token
+
+        return wait_for_lease(
+            attempt, session_id, self._wait, wait, f"another worker ({self._where})", first_delay=0.002
+        )
 
     def _give_back(self, session_id: str, token: int) -> None:
         key = (session_id, threading.get_ident())

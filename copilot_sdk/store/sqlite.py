@@ -14,12 +14,11 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .._transport.checks import check_number
-from ..errors import AbortedError, ConfigurationError, SessionExistsError, SessionNotFoundError, StoreError
+from ..errors import ConfigurationError, SessionExistsError, SessionNotFoundError, StoreError
 from ..events import SessionEvent
 from ..types import SessionMetadata
 from . import _lease
@@ -33,6 +32,7 @@ from ._codec import (
     now_us,
     to_us,
 )
+from ._fencing import wait_for_lease
 from ._sqlite_schema import connect, prepare_path
 from .base import SessionRecord, changed_model, summarize
 
@@ -92,7 +92,9 @@ class SQLiteStore:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection = connect(self._path, busy_timeout=float(busy_timeout))
         self._closed = False  # guarded by self._lock
-        self._held: Dict[str, str] = {}  # guarded by self._lock: session id -> lease owner
+        # guarded by self._lock: (session id, thread id) -> lease owner. A lease is the
+        # turn's that took it (its thread), so a stale turn never commits with another's.
+        self._held: Dict[Tuple[str, int], str] = {}
         self._heartbeat: Optional[_lease.Heartbeat] = None  # guarded by self._lock
 
     def __repr__(self) -> str:
@@ -227,7 +229,8 @@ class SQLiteStore:
                     (summary, changed_model(events), now_us(), session_id),
                 ).rowcount != 1:
                     raise SessionNotFoundError(f"session {session_id!r} was deleted")
-                owner = self._held.get(session_id)
+                key = (session_id, threading.get_ident())
+                owner = self._held.get(key)
                 # The turn's commit is its last write: give the lease up in the same
                 # transaction (one write fewer per turn); refuse if it is no longer ours.
                 if owner is not None and not _lease.release(conn, session_id, owner):
@@ -245,7 +248,7 @@ class SQLiteStore:
                     [(session_id, first + i, payload) for i, payload in enumerate(payloads)],
                 )
             if owner is not None:  # given up by the commit above
-                del self._held[session_id]
+                del self._held[key]
         return first + len(payloads)
 
     def list(self) -> List[SessionMetadata]:
@@ -324,39 +327,25 @@ class SQLiteStore:
     def _acquire(
         self, session_id: str, owner: str, wait: Optional[Callable[[float], bool]]
     ) -> None:
-        deadline = time.monotonic() + self._lease_wait
-        delay = 0.005
-        while True:
+        def attempt() -> Optional[bool]:
             with self._op("taking a turn lease") as conn:
                 got = _lease.try_acquire(conn, session_id, owner, self._lease_ttl)
                 if got:
-                    self._held[session_id] = owner
+                    self._held[(session_id, threading.get_ident())] = owner
                     if self._heartbeat is None:
                         self._heartbeat = _lease.Heartbeat(
                             self._renew_all, self._lease_ttl / 3, f"copilot_sdk-lease:{self._path.name}"
                         )
-            if got:
-                return
-            if got is None:
-                raise SessionNotFoundError(f"no session {session_id!r}")
-            if time.monotonic() >= deadline:
-                raise StoreError(
-                    f"session {session_id!r} is busy in another process: its turn lease was "
-                    f"not released within lease_wait={self._lease_wait:g} s"
-                )
-            if wait is None:
-                time.sleep(delay)  # not under the lock
-            elif wait(delay):
-                raise AbortedError(
-                    f"session {session_id!r}: gave up waiting for another process's turn"
-                )
-            delay = min(delay * 2, 0.05)
+                return got
+
+        wait_for_lease(attempt, session_id, self._lease_wait, wait, "another process")
 
     def _release(self, session_id: str, owner: str) -> None:
         with self._lock:
-            if self._held.get(session_id) != owner:
+            key = (session_id, threading.get_ident())
+            if self._held.get(key) != owner:
                 return  # given up by the turn's append already
-            del self._held[session_id]
+            del self._held[key]
             if self._closed:
                 return
             try:
@@ -368,7 +357,7 @@ class SQLiteStore:
         with self._lock:
             if self._closed:
                 return
-            for session_id, owner in list(self._held.items()):
+            for (session_id, _thread), owner in list(self._held.items()):
                 try:
                     if not _lease.renew(self._conn, session_id, owner, self._lease_ttl):
                         logger.debug(
@@ -387,7 +376,7 @@ class SQLiteStore:
             self._closed = True
             heartbeat, self._heartbeat = self._heartbeat, None
             held, self._held = dict(self._held), {}
-            for session_id, owner in held.items():
+            for (session_id, _thread), owner in held.items():
                 with contextlib.suppress(sqlite3.Error):
                     _lease.release(self._conn, session_id, owner)
             try:
