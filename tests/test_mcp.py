@@ -342,4 +342,13 @@ def test_images_reach_the_result_as_binary_content(server: MockModelServer, clie
     (image,) = seen[0].binary_results_for_llm
     assert image.mime_type == "image/png" and image.type == "image"
     assert base64.b64decode(image.data).startswith(b"\x89PNG")
+    # ... and reach the model as an image on the follow-up call, not only as text.
+    parts = [
+        part
+        for message in server.chat_requests[-1].body["messages"]
+        if isinstance(message.get("content"), list)
+        for part in message["content"]
+    ]
+    urls = [part["image_url"]["url"] for part in parts if part.get("type") == "image_url"]
+    assert urls == [f"data:image/png;base64,{image.data}"]
     assert [(row.name, row.status) for row in client.get_status().mcp_servers] == [("t", "connected")]
