@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Dict, List, Set
 
 PACKAGE = Path(__file__).resolve().parents[1] / "copilot_sdk"
-FACES = {"__init__.py", "__main__.py", "client.py", "session.py", "events.py", "types.py",
+FACES = {"__init__.py", "__main__.py", "client.py", "session.py", "types.py",
          "errors.py", "notebook.py", "py.typed"}
+FACE_PACKAGES = {"events"}  # a face whose data classes fill several modules
 ROOMS = {"_engine", "_transport", "_github", "providers", "tools", "store", "testing"}
 
 
@@ -29,8 +30,8 @@ def test_top_level_holds_the_faces_and_the_rooms_only() -> None:
     files = {name for name in entries if (PACKAGE / name).is_file()}
     folders = entries - files
     assert files == FACES
-    assert folders <= ROOMS | {"tools", "store"}, folders - ROOMS
-    assert ROOMS <= folders
+    assert folders <= ROOMS | FACE_PACKAGES, folders - ROOMS - FACE_PACKAGES
+    assert ROOMS | FACE_PACKAGES <= folders
 
 
 def test_modules_are_small() -> None:

@@ -1,0 +1,217 @@
+"""The event itself: :class:`SessionEvent` (generic in its data), new events and ids,
+and :func:`event_to_dict` / :func:`event_from_dict`, the lossless JSON form the store
+uses."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+from typing import TYPE_CHECKING, Any, Generic, Mapping, Optional, Union
+
+import attrs
+
+from ..tools.interaction import (
+    HookEndData,
+    PermissionCompletedData,
+    PermissionRequestedData,
+    UserInputCompletedData,
+    UserInputRequestedData,
+)
+from ..tools.mcp.status import SessionMcpServerStatusChangedData
+from .compaction import SessionCompactionCompleteData, SessionCompactionStartData, SessionTruncationData
+from .data import (
+    AbortData,
+    AssistantMessageData,
+    AssistantMessageDeltaData,
+    AssistantTurnEndData,
+    AssistantTurnRetryData,
+    AssistantTurnStartData,
+    AssistantUsageData,
+    SessionErrorData,
+    SessionIdleData,
+    SessionModelChangeData,
+    SessionResumeData,
+    SessionStartData,
+    ToolExecutionCompleteData,
+    ToolExecutionStartData,
+    ToolRequest,
+    UserMessageData,
+)
+from .kinds import SessionEventType, event_type
+from .reasoning import AssistantReasoningData, AssistantReasoningDeltaData
+
+if TYPE_CHECKING:  # PEP 696 defaults: a bare ``SessionEvent`` means SessionEvent[EventData]
+    from typing_extensions import TypeVar
+else:
+    from typing import TypeVar as _TypeVar
+
+    def TypeVar(name: str, *, covariant: bool = False, default: Any = None) -> Any:  # noqa: N802
+        return _TypeVar(name, covariant=covariant)
+
+__all__ = [
+    "EventData", "PERSISTED_TYPES", "SessionEvent", "event_from_dict", "event_to_dict", "new_event", "new_id",
+]
+
+
+EventData = Union[
+    UserMessageData, AssistantTurnStartData, AssistantMessageDeltaData, AssistantMessageData,
+    AssistantReasoningDeltaData, AssistantReasoningData,
+    AssistantUsageData, ToolExecutionStartData, ToolExecutionCompleteData, AssistantTurnEndData,
+    AssistantTurnRetryData, SessionErrorData, SessionIdleData, AbortData,
+    SessionStartData,
+    SessionResumeData,
+    SessionModelChangeData,
+    PermissionRequestedData,
+    PermissionCompletedData,
+    UserInputRequestedData,
+    UserInputCompletedData,
+    SessionCompactionStartData, SessionCompactionCompleteData, SessionTruncationData,
+    HookEndData,
+    SessionMcpServerStatusChangedData,
+]
+
+_DATA_CLASSES: Mapping[str, type] = {
+    "user.message": UserMessageData,
+    "assistant.turn_start": AssistantTurnStartData,
+    "assistant.message_delta": AssistantMessageDeltaData,
+    "assistant.message": AssistantMessageData,
+    "assistant.reasoning_delta": AssistantReasoningDeltaData,
+    "assistant.reasoning": AssistantReasoningData,
+    "assistant.usage": AssistantUsageData,
+    "tool.execution_start": ToolExecutionStartData,
+    "tool.execution_complete": ToolExecutionCompleteData,
+    "assistant.turn_end": AssistantTurnEndData,
+    "assistant.turn_retry": AssistantTurnRetryData,
+    "session.error": SessionErrorData,
+    "session.idle": SessionIdleData,
+    "abort": AbortData,
+    "session.start": SessionStartData,
+    "session.resume": SessionResumeData,
+    "session.model_change": SessionModelChangeData,
+    "permission.requested": PermissionRequestedData,
+    "permission.completed": PermissionCompletedData,
+    "user_input.requested": UserInputRequestedData,
+    "user_input.completed": UserInputCompletedData,
+    "session.compaction_start": SessionCompactionStartData, "session.truncation": SessionTruncationData,
+    "session.compaction_complete": SessionCompactionCompleteData,
+    "hook.end": HookEndData,
+    "session.mcp_server_status_changed": SessionMcpServerStatusChangedData,
+}
+
+#: Event types a commit writes to the log; the others (deltas, retries, errors, idle, abort) are live-only.
+PERSISTED_TYPES = frozenset({
+    "user.message", "assistant.turn_start", "assistant.message", "assistant.reasoning", "assistant.usage",
+    "tool.execution_start", "tool.execution_complete", "assistant.turn_end", "session.model_change",
+    "session.compaction_start", "session.compaction_complete", "session.truncation",
+})
+
+DataT = TypeVar("DataT", covariant=True, default=EventData)  # frozen: read-only data
+
+
+@attrs.frozen(kw_only=True)
+class SessionEvent(Generic[DataT]):
+    """One event of a session.
+
+    Typing: ``SessionEvent`` is generic in its data. ``session.send()`` returns a
+    ``SessionEvent[AssistantMessageData]``, so ``reply.data.content`` is checked;
+    an event from a handler or ``stream()`` is a ``SessionEvent`` whose ``data`` is
+    the union of every data class, narrowed with ``isinstance``/``match`` on
+    ``event.data`` (as in the official SDK's ``match event.data: case
+    AssistantMessageData()``). A generic rather than one class per event type keeps
+    one frozen class with one JSON form for the store, and the narrowing users
+    already write.
+
+    Attributes:
+        id: a unique id (uuid4 string).
+        timestamp: when it happened (timezone-aware UTC).
+        type: the event name, a :class:`SessionEventType` (a str Enum, so
+            ``event.type == "assistant.message"`` holds).
+        data: the typed data of that event type.
+        parent_id: the id of the event this one follows in the turn, if any.
+    """
+
+    id: str
+    timestamp: _dt.datetime
+    type: SessionEventType = attrs.field(converter=event_type)
+    data: DataT
+    parent_id: Optional[str] = None
+
+    def __str__(self) -> str:
+        """The text of a message event (``print(reply)`` prints the answer); for
+        other events, the repr."""
+        if self.type in _TEXT_TYPES:
+            data: Any = self.data
+            return str(data.delta_content if self.type == "assistant.message_delta" else data.content)
+        return repr(self)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter renders an assistant reply as Markdown."""
+        data: Any = self.data
+        if self.type == "assistant.message":
+            return str(data.content)
+        if self.type == "user.message":
+            return "**You:** " + str(data.content)
+        return f"`{self.type}`"
+
+
+_D = TypeVar("_D")
+_TEXT_TYPES = frozenset({"assistant.message", "assistant.message_delta", "user.message"})
+_random_bits = random.getrandbits  # reseeded in forked children by the random module
+
+
+def new_id() -> str:
+    """A random (version 4) UUID string; cheaper than ``str(uuid.uuid4())``, which
+    matters at several ids per turn. Event ids need to be unique, not secret."""
+    bits = (_random_bits(128) & ~(0xF000 << 64) & ~(0xC << 60)) | (0x4000 << 64) | (0x8 << 60)
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def new_event(
+    type: Union[str, SessionEventType], data: _D, parent_id: Optional[str] = None
+) -> SessionEvent[_D]:
+    """Create an event stamped now with a fresh id."""
+    now = _dt.datetime.now(_dt.timezone.utc)
+    return SessionEvent(id=new_id(), timestamp=now, type=type, data=data, parent_id=parent_id)
+
+
+def event_to_dict(event: SessionEvent[Any]) -> dict[str, Any]:
+    """The JSON-safe form of an event (the store's row payload)."""
+    return {
+        "id": event.id,
+        "timestamp": event.timestamp.isoformat(),
+        "type": event.type.value,
+        "data": _plain(event.data),
+        "parent_id": event.parent_id,
+    }
+
+
+def _plain(value: Any) -> Any:
+    """attrs instances as dicts, tuples as lists, recursively (attrs.asdict, faster)."""
+    fields = getattr(type(value), "__attrs_attrs__", None)
+    if fields is not None:
+        return {f.name: _plain(getattr(value, f.name)) for f in fields}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def event_from_dict(raw: Mapping[str, Any]) -> SessionEvent:
+    """Inverse of :func:`event_to_dict`. Raises ValueError for an unknown shape."""
+    try:
+        etype = raw["type"]
+        cls = _DATA_CLASSES[etype]
+        data = dict(raw["data"])
+        if cls is AssistantMessageData:
+            data["tool_requests"] = tuple(ToolRequest(**t) for t in data.get("tool_requests", ()))
+        return SessionEvent(
+            id=raw["id"],
+            timestamp=_dt.datetime.fromisoformat(raw["timestamp"]),
+            type=etype,
+            data=cls(**data),
+            parent_id=raw.get("parent_id"),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not a valid stored event: {exc}") from exc
