@@ -403,3 +403,25 @@ def test_bad_configuration_is_refused(work: pathlib.Path) -> None:
         SessionConfig(available_tools="view")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="working_directory"):
         SessionConfig(working_directory=str(work / "absent"))
+
+
+def test_edits_of_one_file_in_one_round_all_apply(
+    work: pathlib.Path, server: MockModelServer, client: CopilotClient
+) -> None:
+    """The calls of a round run concurrently: edits of one file must neither see a
+    half-written file nor lose each other's changes."""
+    lines = [f"line {i}" for i in range(12)]
+    (work / "many.txt").write_text("\n".join(lines) + "\n")
+    outcomes = run_calls(
+        server,
+        client,
+        [
+            ("edit", {"path": "many.txt", "old_str": f"line {i}\n", "new_str": f"edited {i}\n"})
+            for i in range(12)
+        ],
+        working_directory=str(work),
+        on_permission_request=PermissionHandler.approve_all,
+    )
+    assert all(ok for ok, _ in outcomes), outcomes
+    assert (work / "many.txt").read_text() == "".join(f"edited {i}\n" for i in range(12))
+    assert sorted(p.name for p in work.iterdir()) == ["many.txt"]  # no temporary file left

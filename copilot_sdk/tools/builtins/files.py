@@ -3,8 +3,11 @@ official runtime's tools of the same names)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any, Mapping
+import tempfile
+import threading
+from typing import Any, Dict, Mapping
 
 from ...errors import ToolError
 from ..agent import AgentTool, PermissionAsk
@@ -141,6 +144,42 @@ def make_create(workspace: Workspace) -> AgentTool:
     )
 
 
+class _PathLocks:
+    """One lock per file edited, so that the calls of one tool round (which run
+    concurrently) never lose each other's edits to the same file.
+
+    Thread-safe: the registry is guarded by ``self._lock``, held only to find a
+    path's lock; the path's lock is held for that file's read-modify-write alone.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: Dict[str, threading.Lock] = {}  # guarded by self._lock
+
+    def of(self, path: Any) -> threading.Lock:
+        with self._lock:
+            return self._locks.setdefault(os.path.realpath(path), threading.Lock())
+
+
+_EDITS = _PathLocks()
+
+
+def _replace_atomically(path: Any, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it over ``path``
+    (keeping its mode), so no reader ever sees a half-written file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=".copilot_sdk-edit-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(temporary, os.stat(path).st_mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def make_edit(workspace: Workspace) -> AgentTool:
     """The ``edit`` tool: replace one exact, unique occurrence of a string."""
 
@@ -155,20 +194,20 @@ def make_edit(workspace: Workspace) -> AgentTool:
         new = argument(args, "new_str", str, "")
         if not old:
             raise ToolError("'old_str' must be the exact, non-empty text to replace")
-        text = _read_text(path)
-        count = text.count(old)
-        if count == 0:
-            raise ToolError(f"No match for 'old_str' in {path}; nothing was changed.")
-        if count > 1:
-            raise ToolError(
-                f"'old_str' occurs {count} times in {path}; include more context to make it unique. "
-                "Nothing was changed."
-            )
-        try:
-            with open(path, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text.replace(old, new, 1))
-        except OSError as exc:
-            raise ToolError(f"Cannot write {path}: {exc.strerror or exc}") from None
+        with _EDITS.of(path):
+            text = _read_text(path)
+            count = text.count(old)
+            if count == 0:
+                raise ToolError(f"No match for 'old_str' in {path}; nothing was changed.")
+            if count > 1:
+                raise ToolError(
+                    f"'old_str' occurs {count} times in {path}; include more context to make it "
+                    "unique. Nothing was changed."
+                )
+            try:
+                _replace_atomically(path, text.replace(old, new, 1))
+            except OSError as exc:
+                raise ToolError(f"Cannot write {path}: {exc.strerror or exc}") from None
         return f"File {path} updated with changes."
 
     return AgentTool(
