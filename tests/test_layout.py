@@ -94,10 +94,12 @@ def test_no_import_cycles() -> None:
     assert not cycles, "\n".join(" -> ".join(c) for c in cycles)
 
 
+# The sibling folder a clone does not have, spelled in parts so this file does not name it.
+OUTSIDE = ("/".join(["..", "shared"]), 'parents[2] / "' + "shared" + '"')
+
+
 def test_nothing_reads_outside_the_repository() -> None:
     root = PACKAGE.parent
     for path in [*root.glob("tests/**/*.py"), *root.glob("copilot_sdk/**/*.py"), root / ".ci" / "run"]:
-        if path == Path(__file__).resolve():
-            continue
         text = path.read_text(encoding="utf-8")
-        assert "../shared" not in text and 'parents[2] / "shared"' not in text, path
+        assert not any(needle in text for needle in OUTSIDE), path
