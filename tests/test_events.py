@@ -58,3 +58,30 @@ def test_unknown_event_type_is_refused() -> None:
 
     with pytest.raises(ValueError, match="unknown event type 'assistant.mesage'"):
         new_event("assistant.mesage", None)
+
+
+def test_timestamp_is_an_aware_datetime_stable_across_reads_and_the_store_form() -> None:
+    import datetime as dt
+    import time
+
+    import attrs
+    import pytest
+
+    from copilot_sdk.events import SessionEvent, UserMessageData
+
+    before = time.time()
+    event = new_event("user.message", UserMessageData(content="hi"))
+    first = event.timestamp
+    assert first.tzinfo is not None and first.utcoffset() == dt.timedelta(0)
+    assert before - 1 <= first.timestamp() <= time.time() + 1
+    assert event.timestamp is first  # made once, then kept
+    loaded = event_from_dict(event_to_dict(new := new_event("user.message", UserMessageData(content="x"))))
+    assert loaded == new and hash(loaded) == hash(new) and loaded.timestamp == new.timestamp
+    assert f"timestamp={new.timestamp!r}" in repr(new)
+    later = attrs.evolve(new, parent_id="p")
+    assert later.timestamp == new.timestamp and later.parent_id == "p"
+    given = dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone.utc)
+    assert SessionEvent(id="e", timestamp=given, type="user.message", data=UserMessageData(content="")).timestamp == given
+    with pytest.raises(TypeError, match="timestamp must be a datetime"):
+        SessionEvent(id="e", timestamp="2026-01-02", type="user.message",  # type: ignore[arg-type]
+                     data=UserMessageData(content=""))

@@ -13,7 +13,7 @@ import attrs
 __all__ = ["SessionCompactionCompleteData", "SessionCompactionStartData", "SessionTruncationData"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class SessionCompactionStartData:
     """A compaction began. ``trigger``: "threshold" (queued after a turn past the
     background threshold), "buffer_exhaustion" (run before a turn past the blocking
@@ -29,7 +29,7 @@ class SessionCompactionStartData:
     tool_definitions_tokens: int = 0
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class SessionCompactionCompleteData:
     """A compaction ended. On success, the history projection replaces the log's
     events ``first_event_id`` .. ``last_event_id`` (the oldest ``turns_replaced``
@@ -54,7 +54,7 @@ class SessionCompactionCompleteData:
         return self.summary_content
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class SessionTruncationData:
     """``session.truncate(n)``: the history projection drops the log's events
     ``first_event_id`` .. ``last_event_id`` (the oldest ``turns_removed`` turns); the

@@ -27,7 +27,7 @@ __all__ = [
     "UserMessageData",
 ]
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class ToolRequest:
     """A tool call the model asked for. ``arguments`` is the parsed JSON object
     (or the raw string when the model sent something that is not JSON)."""
@@ -37,19 +37,19 @@ class ToolRequest:
     arguments: Any = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class UserMessageData:
     content: str
     #: as sent: the official dict shapes plus what was read (see Attachment)
     attachments: Tuple[Any, ...] = attrs.field(factory=tuple, converter=tuple)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class AssistantTurnStartData:
     turn_id: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class AssistantMessageDeltaData:
     delta_content: str
     message_id: str
@@ -59,7 +59,7 @@ def _requests_tuple(value: Iterable[ToolRequest]) -> Tuple[ToolRequest, ...]:
     return tuple(value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class AssistantMessageData:
     content: str
     message_id: str
@@ -70,7 +70,7 @@ class AssistantMessageData:
     reasoning_items: Tuple[Any, ...] = attrs.field(factory=tuple, converter=tuple)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class AssistantUsageData:
     model: Optional[str]
     input_tokens: Optional[int]
@@ -78,7 +78,7 @@ class AssistantUsageData:
     duration: float
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class ToolExecutionStartData:
     tool_call_id: str
     tool_name: str
@@ -89,7 +89,7 @@ def _pairs(value: Iterable[Iterable[str]]) -> Tuple[Tuple[str, str], ...]:
     return tuple((str(a), str(b)) for a, b in value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class ToolExecutionCompleteData:
     """``result`` is the text the model receives (on failure too: the error text)."""
 
@@ -102,12 +102,12 @@ class ToolExecutionCompleteData:
     images: Tuple[Tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class AssistantTurnEndData:
     turn_id: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class AssistantTurnRetryData:
     attempt: int
     delay: float
@@ -115,24 +115,24 @@ class AssistantTurnRetryData:
     status_code: Optional[int] = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class SessionErrorData:
     error_type: str
     message: str
     status_code: Optional[int] = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class SessionIdleData:
     aborted: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class AbortData:
     reason: str = "aborted"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class SessionStartData:
     """A session was created (``source`` "new" in the ``on_session_start`` hook)."""
 
@@ -142,7 +142,7 @@ class SessionStartData:
     reasoning_effort: Optional[str] = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class SessionResumeData:
     """A stored session was reopened with ``event_count`` committed events."""
 
@@ -153,7 +153,7 @@ class SessionResumeData:
     reasoning_effort: Optional[str] = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class SessionModelChangeData:
     """``session.set_model`` changed the model of the following turns."""
 

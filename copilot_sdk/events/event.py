@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import random
+from time import time as _time
 from typing import TYPE_CHECKING, Any, Generic, Mapping, Optional, Union
 
 import attrs
@@ -108,7 +109,23 @@ PERSISTED_TYPES = frozenset({
 DataT = TypeVar("DataT", covariant=True, default=EventData)  # frozen: read-only data
 
 
-@attrs.frozen(kw_only=True)
+_Stamp = Union[float, _dt.datetime]  # how an event holds its time (see SessionEvent)
+_UTC = _dt.timezone.utc
+
+
+def _as_datetime(stamp: _Stamp) -> _dt.datetime:
+    """The timezone-aware datetime of a stamp: ``time.time()`` seconds or a datetime."""
+    if isinstance(stamp, _dt.datetime):
+        return stamp
+    return _dt.datetime.fromtimestamp(stamp, _UTC)
+
+
+def _check_stamp(_: Any, attribute: Any, stamp: Any) -> None:
+    if not isinstance(stamp, (_dt.datetime, float)):
+        raise TypeError(f"timestamp must be a datetime, not {type(stamp).__name__}")
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False, repr=False)
 class SessionEvent(Generic[DataT]):
     """One event of a session.
 
@@ -128,13 +145,33 @@ class SessionEvent(Generic[DataT]):
             ``event.type == "assistant.message"`` holds).
         data: the typed data of that event type.
         parent_id: the id of the event this one follows in the turn, if any.
+
+    Memory: a session keeps every event of its log, so a new event holds its time as
+    ``time.time()`` seconds (a 24-byte float rather than a 48-byte datetime) and makes
+    the datetime on the first read of ``timestamp``, then keeps it (a pure function of
+    the float: the same whichever thread reads first). Equality and hashing compare
+    the time. ``timestamp=`` takes a timezone-aware datetime.
     """
 
     id: str
-    timestamp: _dt.datetime
+    _timestamp: _Stamp = attrs.field(validator=_check_stamp, eq=_as_datetime)
     type: SessionEventType = attrs.field(converter=event_type)
     data: DataT
     parent_id: Optional[str] = None
+
+    @property
+    def timestamp(self) -> _dt.datetime:
+        """When it happened (timezone-aware UTC)."""
+        stamp = self._timestamp
+        if isinstance(stamp, _dt.datetime):
+            return stamp
+        moment = _as_datetime(stamp)
+        object.__setattr__(self, "_timestamp", moment)  # a cache of a pure function of the stamp
+        return moment
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(id={self.id!r}, timestamp={self.timestamp!r}, "
+                f"type={self.type!r}, data={self.data!r}, parent_id={self.parent_id!r})")
 
     def __str__(self) -> str:
         """The text of a message event (``print(reply)`` prints the answer); for
@@ -171,8 +208,7 @@ def new_event(
     type: Union[str, SessionEventType], data: _D, parent_id: Optional[str] = None
 ) -> SessionEvent[_D]:
     """Create an event stamped now with a fresh id."""
-    now = _dt.datetime.now(_dt.timezone.utc)
-    return SessionEvent(id=new_id(), timestamp=now, type=type, data=data, parent_id=parent_id)
+    return SessionEvent(id=new_id(), timestamp=_time(), type=type, data=data, parent_id=parent_id)
 
 
 def event_to_dict(event: SessionEvent[Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import attrs
 __all__ = ["AssistantReasoningData", "AssistantReasoningDeltaData"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class AssistantReasoningDeltaData:
     """A piece of a streamed reasoning summary."""
 
@@ -22,7 +22,7 @@ class AssistantReasoningDeltaData:
     delta_content: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class AssistantReasoningData:
     """The reasoning summary of one model call (``content``: its text)."""
 

@@ -18,7 +18,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class PermissionRequestedData:
     """``on_permission_request`` is asked about ``permission_request`` (a PermissionRequest)."""
 
@@ -27,7 +27,7 @@ class PermissionRequestedData:
     tool_call_id: Optional[str] = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class PermissionCompletedData:
     """The answer: ``result`` is ``{"kind": "approved"}`` or ``{"kind": "denied-..."}``."""
 
@@ -36,7 +36,7 @@ class PermissionCompletedData:
     tool_call_id: Optional[str] = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class UserInputRequestedData:
     """The model asked the user a question (the ``ask_user`` tool)."""
 
@@ -47,7 +47,7 @@ class UserInputRequestedData:
     tool_call_id: Optional[str] = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class UserInputCompletedData:
     """The user's answer (None if the handler failed)."""
 
@@ -56,7 +56,7 @@ class UserInputCompletedData:
     was_freeform: Optional[bool] = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class HookEndData:
     """A hook ended; emitted when it raised (``success`` false, ``error`` its text)."""
 

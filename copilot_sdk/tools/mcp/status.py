@@ -9,7 +9,7 @@ import attrs
 __all__ = ["McpServerStatus", "SessionMcpServerStatusChangedData"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class SessionMcpServerStatusChangedData:
     """``session.mcp_server_status_changed``: a server the session names connected
     ("connected") or could not start, crashed or stopped answering ("failed"; then
@@ -20,7 +20,7 @@ class SessionMcpServerStatusChangedData:
     error: Optional[str] = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class McpServerStatus:
     """An MCP server of the client, as ``client.get_status().mcp_servers`` shows it.
 
