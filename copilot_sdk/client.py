@@ -338,11 +338,12 @@ class CopilotClient(ClientInfo):
         return session
 
     def _new_session(self, config: SessionConfig, provider: Provider, log: List[SessionEvent]) -> Session:
-        def provider_for(c: SessionConfig) -> Provider:
-            token = c.github_token or self._github_token
-            return self._provider_for(c.provider or self._default_provider, token)
         return Session(config=config, provider=provider, runtime=self._runtime_now(), log=log,
-                       provider_for=provider_for)
+                       provider_for=self._session_provider)
+
+    def _session_provider(self, c: SessionConfig) -> Provider:
+        """The provider a session's config asks for (a bound method, not a closure per session)."""
+        return self._provider_for(c.provider or self._default_provider, c.github_token or self._github_token)
 
     def resume_session(self, session_id: str, /, **overrides: Unpack[ResumeOptions]) -> Session:
         """Reopen a stored session with its history (and the model its last

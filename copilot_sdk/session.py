@@ -62,6 +62,11 @@ class Session(SessionSettings):
     network.
     """
 
+    __slots__ = (
+        "_session_id", "_provider_for", "_runtime", "_queue", "_conversation", "_handlers",
+        "_runner", "_lock", "_closing", "_closed", "_background", "__weakref__",
+    )
+
     def __init__(
         self,
         *,

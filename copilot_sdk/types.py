@@ -211,9 +211,7 @@ class SessionConfig:
     on_permission_request: Optional[PermissionRequestHandler] = attrs.field(default=None)
     hooks: Optional[SessionHooks] = attrs.field(default=None, converter=options.hooks)
     max_tool_rounds: int = attrs.field(default=25, validator=options.check_positive_int_or_none)
-    infinite_sessions: InfiniteSessions = attrs.field(
-        factory=InfiniteSessions, converter=infinite_sessions
-    )
+    infinite_sessions: InfiniteSessions = attrs.field(default=None, converter=infinite_sessions)
     max_prompt_tokens: Optional[int] = attrs.field(
         default=None, validator=options.check_positive_int_or_none
     )

@@ -30,7 +30,7 @@ from ..events import (
     new_id,
 )
 from ..providers.base import CallContext, Message, ModelRequest, Provider, ToolSpec
-from ..types import SessionConfig
+from ..types import ModelInfo, SessionConfig
 from .history import SUMMARY_PREFIX, UnitView
 from .tokens import (
     ContextLimits,
@@ -81,6 +81,19 @@ class Measure:
         return self.total / self.window.max_prompt_tokens
 
 
+class _ModelsOf:
+    """``list_models`` of a session's current provider (a slotted callable: lighter
+    than a closure, and every session has one)."""
+
+    __slots__ = ("_provider",)
+
+    def __init__(self, provider: Callable[[], Provider]) -> None:
+        self._provider = provider
+
+    def __call__(self) -> List[ModelInfo]:
+        return self._provider().list_models()
+
+
 class Budget:
     """Measures a session's requests against its model's context window.
 
@@ -89,8 +102,10 @@ class Budget:
     (:class:`~.tokens.ContextLimits`).
     """
 
+    __slots__ = ("_limits", "_fixed")
+
     def __init__(self, provider: Callable[[], Provider]) -> None:
-        self._limits = ContextLimits(lambda: provider().list_models())
+        self._limits = ContextLimits(_ModelsOf(provider))
         self._fixed: Optional[Tuple[SessionConfig, FixedCost]] = None
 
     def fixed(self, config: SessionConfig) -> FixedCost:
@@ -208,6 +223,8 @@ class Compactor:
 
     Thread-safe: holds immutable references only.
     """
+
+    __slots__ = ("_session_id", "_provider")
 
     def __init__(self, session_id: str, provider: Callable[[], Provider]) -> None:
         self._session_id = session_id

@@ -23,6 +23,8 @@ class Handlers:
     and does not affect the turn or the other handlers.
     """
 
+    __slots__ = ("_session_id", "_lock", "_entries")
+
     def __init__(self, session_id: str) -> None:
         self._session_id = session_id
         self._lock = threading.Lock()

@@ -77,6 +77,8 @@ class Projection:
     Not thread-safe on its own: :class:`Conversation` guards it.
     """
 
+    __slots__ = ("units", "tokens", "last_call", "_call_estimate", "_names", "reshaped", "_images")
+
     def __init__(self) -> None:
         self.units: List[Unit] = []
         self.tokens = 0  # estimated tokens of all units
@@ -216,6 +218,8 @@ class Conversation:
     ever change together, so a reader never sees a log and a history that disagree.
     Readers get copies.
     """
+
+    __slots__ = ("_lock", "_log", "_projection", "_history")
 
     def __init__(self, log: Iterable[SessionEvent]) -> None:
         self._lock = threading.Lock()

@@ -60,13 +60,17 @@ class InfiniteSessions:
         }
 
 
+_ON = InfiniteSessions()  # frozen, so every session's config shares these two
+_OFF = InfiniteSessions(enabled=False)
+
+
 def infinite_sessions(value: object) -> InfiniteSessions:
     """``infinite_sessions``: None/True (on, defaults), False (off), an InfiniteSessions,
     or the official dict with ``enabled`` and the two thresholds."""
     if value is None or value is True:
-        return InfiniteSessions()
+        return _ON
     if value is False:
-        return InfiniteSessions(enabled=False)
+        return _OFF
     if isinstance(value, InfiniteSessions):
         return value
     if isinstance(value, Mapping):

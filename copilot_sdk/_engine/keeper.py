@@ -41,6 +41,11 @@ class WindowKeeper:
     conversation guards itself.
     """
 
+    __slots__ = (
+        "_session_id", "_conversation", "_commit", "_schedule", "_budget", "_compactor", "_fixed",
+        "_attempted",
+    )
+
     def __init__(
         self,
         *,

@@ -115,6 +115,11 @@ class TurnRunner:
     them once when it starts.
     """
 
+    __slots__ = (
+        "session_id", "_lock", "_config", "_provider", "_carry", "session_context", "_runtime",
+        "_conversation", "_emit", "keeper", "_mcp_seen",
+    )
+
     def __init__(
         self,
         *,
@@ -137,7 +142,7 @@ class TurnRunner:
         self._emit = emit
         self.keeper = WindowKeeper(
             session_id=self.session_id,
-            provider=lambda: self.current()[1],
+            provider=self.current_provider,
             conversation=conversation,
             commit=self.commit,
             schedule=schedule_compaction,
@@ -149,6 +154,11 @@ class TurnRunner:
         """The config the next turn runs with."""
         with self._lock:
             return self._config
+
+    def current_provider(self) -> Provider:
+        """The provider the next turn runs with."""
+        with self._lock:
+            return self._provider
 
     def current(self) -> Tuple[SessionConfig, Provider]:
         """The config and provider the next turn runs with."""

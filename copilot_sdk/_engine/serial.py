@@ -66,6 +66,10 @@ class SerialQueue:
     condition, with its own deque, exists only once someone waits.
     """
 
+    __slots__ = (
+        "_executor", "_lock", "_items", "_state", "_ticket", "_current", "_closed", "_settling", "_changed",
+    )
+
     def __init__(self, executor: Callable[[], Executor]) -> None:
         self._executor = executor
         self._lock = threading.Lock()

@@ -27,6 +27,8 @@ __all__ = ["SessionSettings"]
 class SessionSettings:
     """The settings methods of Session (thread-safety: see Session)."""
 
+    __slots__ = ()
+
     _lock: threading.Lock
     _closing: bool
     _session_id: str

@@ -149,14 +149,18 @@ class Window:
 class ContextLimits:
     """The context windows of one session's models, looked up lazily.
 
-    Thread-safe: the per-model cache is guarded by ``self._lock``; the models list is
-    fetched (network I/O) outside it.
+    Thread-safe: the per-model cache is guarded by the class's one ``_lock``, shared
+    by every session's instance (a dict lookup or store under it, nothing more: a
+    lock per session would cost each idle session more than its cache); the models
+    list is fetched (network I/O) outside it.
     """
+
+    __slots__ = ("_list_models", "_found")
+    _lock = threading.Lock()
 
     def __init__(self, list_models: Callable[[], List[ModelInfo]]) -> None:
         self._list_models = list_models
-        self._lock = threading.Lock()
-        self._found: Dict[str, Tuple[Window, float]] = {}  # guarded by self._lock
+        self._found: Dict[str, Tuple[Window, float]] = {}  # guarded by ContextLimits._lock
 
     def window(
         self, model: Optional[str], configured: Optional[int], estimate: int, *, force: bool = False
