@@ -81,7 +81,21 @@ def test_timestamp_is_an_aware_datetime_stable_across_reads_and_the_store_form()
     later = attrs.evolve(new, parent_id="p")
     assert later.timestamp == new.timestamp and later.parent_id == "p"
     given = dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone.utc)
-    assert SessionEvent(id="e", timestamp=given, type="user.message", data=UserMessageData(content="")).timestamp == given
+    made = SessionEvent(id="e", timestamp=given, type="user.message", data=UserMessageData(content=""))
+    assert made.timestamp == given
     with pytest.raises(TypeError, match="timestamp must be a datetime"):
         SessionEvent(id="e", timestamp="2026-01-02", type="user.message",  # type: ignore[arg-type]
                      data=UserMessageData(content=""))
+
+
+def test_a_stored_event_of_the_wrong_shape_is_refused_by_name() -> None:
+    import pytest
+
+    from copilot_sdk.events import UserMessageData
+
+    good = event_to_dict(new_event("user.message", UserMessageData(content="hi"), parent_id="p"))
+    assert event_from_dict(good).parent_id == "p"
+    for damage in ({"id": 7}, {"parent_id": ["p"]}, {"timestamp": 1}, {"timestamp": "yesterday"},
+                   {"type": "user.mesage"}, {"data": {"content": "hi", "bogus": 1}}, {"data": {}}):
+        with pytest.raises(ValueError, match="not a valid stored event"):
+            event_from_dict({**good, **damage})

@@ -235,19 +235,35 @@ def _plain(value: Any) -> Any:
 
 
 def event_from_dict(raw: Mapping[str, Any]) -> SessionEvent:
-    """Inverse of :func:`event_to_dict`. Raises ValueError for an unknown shape."""
+    """Inverse of :func:`event_to_dict`. Raises ValueError for an unknown shape.
+
+    A resume builds every event of a log through here, so the event is assembled
+    from its slots directly (the checks ``SessionEvent(...)`` makes are made here,
+    on the stored form: a known type, string ids, an ISO time); the data class is
+    built through its own ``__init__``, which refuses unknown or missing fields.
+    """
     try:
         etype = raw["type"]
         cls = _DATA_CLASSES[etype]
-        data = dict(raw["data"])
+        data = raw["data"]
         if cls is AssistantMessageData:
+            data = dict(data)
             data["tool_requests"] = tuple(ToolRequest(**t) for t in data.get("tool_requests", ()))
-        return SessionEvent(
-            id=raw["id"],
-            timestamp=_dt.datetime.fromisoformat(raw["timestamp"]),
-            type=etype,
-            data=cls(**data),
-            parent_id=raw.get("parent_id"),
-        )
+        event_id, parent_id = raw["id"], raw.get("parent_id")
+        if type(event_id) is not str or not (parent_id is None or type(parent_id) is str):
+            raise TypeError("an event id is not a string")
+        event: SessionEvent = _new_event_object(SessionEvent)
+        _set_id(event, event_id)
+        _set_timestamp(event, _dt.datetime.fromisoformat(raw["timestamp"]))
+        _set_type(event, event_type(etype))
+        _set_data(event, cls(**data))
+        _set_parent(event, parent_id)
+        return event
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"not a valid stored event: {exc}") from exc
+
+
+_new_event_object = object.__new__
+_set_id, _set_timestamp, _set_type, _set_data, _set_parent = (
+    SessionEvent.__dict__[name].__set__ for name in ("id", "_timestamp", "type", "data", "parent_id")
+)
