@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Uni
 
 from . import __version__
 from ._engine.clientinfo import ClientInfo
+from ._engine.clientproviders import ClientProviders
 from ._engine.opening import check_overrides, new_config, resumed_config
 from ._engine.options import CLI_ONLY_CLIENT_OPTIONS, NoOptions, ResumeOptions, SessionOptions, check_options
 from ._engine.runner import CallerSlots, Runtime
 from ._engine.turnctx import in_any_turn
-from ._github.auth import resolve_credentials
 from ._transport.checks import check_number
 from ._transport.http import Timeouts, Transport
 from ._transport.retry import RetryPolicy
 from .errors import CopilotError, SessionClosedError, SessionExistsError, SessionNotFoundError
 from .events import SessionEvent
-from .providers import Provider, make_provider
+from .providers import Provider
 from .session import Session
 from .store import SessionRecord, SessionStore, open_store
 from .tools.mcp.manager import McpManager
@@ -50,7 +50,7 @@ _NEW, _STARTED, _STOPPING, _STOPPED = "new", "started", "stopping", "stopped"
 TimeoutArg = Union[None, float, Tuple[float, float]]
 
 
-class CopilotClient(ClientInfo):
+class CopilotClient(ClientInfo, ClientProviders):
     """A synchronous client running many independent chat sessions at once.
 
     Args:
@@ -277,30 +277,6 @@ class CopilotClient(ClientInfo):
         with self._lock:
             if self._sessions.get(session.session_id) is session:
                 del self._sessions[session.session_id]
-
-    # -- providers ------------------------------------------------------------
-    def _resolve(
-        self, config: Optional[ProviderConfig], token: Optional[str]
-    ) -> Tuple[ProviderConfig, Optional[str]]:
-        """The provider config and GitHub token to use (discovery may run ``gh``: never under the lock)."""
-        return resolve_credentials(config or ProviderConfig(type="copilot"), token,
-                                   home=self._base_directory, logged_in_user=self._use_logged_in_user)
-
-    def _provider_locked(
-        self, config: ProviderConfig, token: Optional[str], transport: Transport
-    ) -> Provider:
-        key = (config, token)
-        provider = self._providers.get(key)
-        if provider is None:
-            provider = make_provider(config, github_token=token, transport=transport, policy=self._policy)
-            self._providers[key] = provider
-        return provider
-
-    def _provider_for(self, config: Optional[ProviderConfig], token: Optional[str]) -> Provider:
-        resolved, token = self._resolve(config, token)
-        with self._lock:
-            assert self._transport is not None
-            return self._provider_locked(resolved, token, self._transport)
 
     # -- sessions -------------------------------------------------------------
     @overload
