@@ -10,7 +10,6 @@ once (it sees ``asyncio.CancelledError`` at its current ``await``), and
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from typing import Any, Awaitable, Optional, Protocol
 
@@ -40,6 +39,8 @@ def run_awaitable(value: Any, cancel: Optional[_Cancel] = None) -> Any:
     """
     if not inspect.isawaitable(value):
         return value
+    import asyncio  # only code written for the asyncio SDK pays for it
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

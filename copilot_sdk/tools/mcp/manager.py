@@ -6,14 +6,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..agent import AgentTool
 from .config import START_TIMEOUT, McpServerConfig
-from .connection import McpConnection, describe_error
-from .loop import LoopThread
 from .status import McpServerStatus
-from .tools import make_tools
+
+if TYPE_CHECKING:  # the connection machinery (and asyncio) loads with the first server
+    from ..agent import AgentTool
+    from .connection import McpConnection
+    from .loop import LoopThread
 
 logger = logging.getLogger("copilot_sdk.mcp")
 
@@ -40,6 +41,9 @@ class McpManager:
         self._stopped = False  # guarded by self._lock
 
     def _connection(self, config: McpServerConfig) -> Optional[McpConnection]:
+        from .connection import McpConnection  # not under the lock: an import reads files
+        from .loop import LoopThread
+
         with self._lock:
             if self._stopped:
                 return None
@@ -65,6 +69,11 @@ class McpManager:
         """The tools of ``configs``' servers, starting those not yet started (all at
         once, each bounded by the start timeout). A server that cannot start is
         reported through ``on_status`` and offers no tools."""
+        if not configs:
+            return {}
+        from .connection import describe_error
+        from .tools import make_tools
+
         pending = [(config, self._connection(config)) for config in configs]
         started = [(config, connection, connection.start()) for config, connection in pending if connection]
         deadline = time.monotonic() + self._start_timeout
