@@ -13,29 +13,42 @@ denied with a result the model can read.
 from __future__ import annotations
 
 import os
-from typing import Callable, Dict, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Callable, Dict, Mapping, Optional, Union
 
-from ..agent import AgentTool
-from .files import make_create, make_edit, make_view
-from .paths import Workspace
-from .search import make_glob, make_grep
-from .shell import make_bash
-from .web import make_web_fetch
+if TYPE_CHECKING:  # the tools' modules load with the first session that offers them
+    from ..agent import AgentTool
+    from .paths import Workspace
 
 __all__ = ["BUILTIN_NAMES", "Workspace", "make_builtins", "preamble"]
 
-_FACTORIES: Mapping[str, Callable[[Workspace], AgentTool]] = {
-    "view": make_view,
-    "create": make_create,
-    "edit": make_edit,
-    "bash": make_bash,
-    "glob": make_glob,
-    "grep": make_grep,
-    "web_fetch": lambda _workspace: make_web_fetch(),
-}
-
 #: The names of the built-in tools, in the order they are offered.
-BUILTIN_NAMES = tuple(_FACTORIES)
+BUILTIN_NAMES = ("view", "create", "edit", "bash", "glob", "grep", "web_fetch")
+
+
+def _factories() -> Mapping[str, Callable[[Workspace], AgentTool]]:
+    from .files import make_create, make_edit, make_view
+    from .search import make_glob, make_grep
+    from .shell import make_bash
+    from .web import make_web_fetch
+
+    factories: Mapping[str, Callable[[Workspace], AgentTool]] = {
+        "view": make_view,
+        "create": make_create,
+        "edit": make_edit,
+        "bash": make_bash,
+        "glob": make_glob,
+        "grep": make_grep,
+        "web_fetch": lambda _workspace: make_web_fetch(),
+    }
+    return factories
+
+
+def __getattr__(name: str) -> object:
+    if name == "Workspace":
+        from .paths import Workspace
+
+        return Workspace
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def make_builtins(
@@ -43,14 +56,18 @@ def make_builtins(
 ) -> Dict[str, AgentTool]:
     """The built-in tools (all, or ``names``) working in ``working_directory``
     (default: the current directory)."""
+    from .paths import Workspace
+
     workspace = Workspace(working_directory if working_directory is not None else os.getcwd())
     return {
-        name: factory(workspace) for name, factory in _FACTORIES.items() if names is None or name in names
+        name: factory(workspace) for name, factory in _factories().items() if names is None or name in names
     }
 
 
 def preamble(working_directory: Union[None, str, os.PathLike[str]]) -> str:
     """The SDK's few lines at the start of the system message when built-ins are on."""
+    from .paths import Workspace
+
     root = Workspace(working_directory if working_directory is not None else os.getcwd()).root
     return (
         f"You are working in the directory {root}. Relative paths are relative to it; "
