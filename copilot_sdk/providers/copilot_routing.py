@@ -26,7 +26,6 @@ from .._transport.http import Transport
 from .._transport.retry import RetryPolicy
 from ..errors import APIResponseValidationError, APIStatusError, CopilotError, NotFoundError
 from ..types import ModelInfo, ProviderConfig
-from .anthropic import ANTHROPIC_VERSION
 from .base import CallContext, ModelRequest, ModelResponse, ModelsCache
 from .copilot import CopilotEndpoint
 from .openai import fetch_models_json, parse_models
@@ -169,7 +168,11 @@ class CopilotProvider:
             raise CopilotError("copilot provider: the session has no model; pass create_session(model=...)")
         self._endpoint.prepare(ctx.cancel)  # discovery or exchange, abortable, before the models list
         wire = self.wire_for(request.model)
-        extra = {"anthropic-version": ANTHROPIC_VERSION} if wire.name == "messages" else None
+        extra = None
+        if wire.name == "messages":
+            from .anthropic import ANTHROPIC_VERSION  # the Anthropic modules load for Claude models only
+
+            extra = {"anthropic-version": ANTHROPIC_VERSION}
         return call_model(
             transport=self._transport,
             policy=self._policy,

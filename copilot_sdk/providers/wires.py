@@ -15,9 +15,6 @@ from typing import Any, Dict, Mapping, Optional, Protocol
 from .._transport.http import Transport
 from .._transport.retry import RetryPolicy
 from ..errors import APIStatusError, AuthenticationError
-from .anthropic_wire import StreamAccumulator as MessagesAccumulator
-from .anthropic_wire import parse_response as parse_messages
-from .anthropic_wire import request_body as messages_body
 from .base import (
     CallContext,
     DeltaRelay,
@@ -30,9 +27,6 @@ from .base import (
 from .openai_wire import StreamAccumulator as ChatAccumulator
 from .openai_wire import parse_response as parse_chat
 from .openai_wire import request_body as chat_body
-from .responses_wire import StreamAccumulator as ResponsesAccumulator
-from .responses_wire import parse_response as parse_responses
-from .responses_wire import request_body as responses_body
 
 __all__ = ["ChatWire", "Endpoint", "MessagesWire", "ResponsesWire", "Wire", "call_model"]
 
@@ -84,13 +78,19 @@ class ResponsesWire:
         self.reasoning = reasoning
 
     def body(self, request: ModelRequest, model: Optional[str]) -> Dict[str, Any]:
-        return responses_body(request, model=model, reasoning=self.reasoning)
+        from .responses_wire import request_body  # each format loads with its first call
+
+        return request_body(request, model=model, reasoning=self.reasoning)
 
     def parse(self, body: Any, url: str) -> ModelResponse:
-        return parse_responses(body, url=url)
+        from .responses_wire import parse_response
+
+        return parse_response(body, url=url)
 
     def folder(self, relay: DeltaRelay) -> StreamFolder:
-        return ResponsesAccumulator(on_reasoning=relay.reasoning)
+        from .responses_wire import StreamAccumulator
+
+        return StreamAccumulator(on_reasoning=relay.reasoning)
 
 
 class MessagesWire:
@@ -102,13 +102,19 @@ class MessagesWire:
     path = "/v1/messages"
 
     def body(self, request: ModelRequest, model: Optional[str]) -> Dict[str, Any]:
-        return messages_body(request, model=model)
+        from .anthropic_wire import request_body
+
+        return request_body(request, model=model)
 
     def parse(self, body: Any, url: str) -> ModelResponse:
-        return parse_messages(body)
+        from .anthropic_wire import parse_response
+
+        return parse_response(body)
 
     def folder(self, relay: DeltaRelay) -> StreamFolder:
-        return MessagesAccumulator()
+        from .anthropic_wire import StreamAccumulator
+
+        return StreamAccumulator()
 
 
 class Endpoint(Protocol):
