@@ -24,18 +24,19 @@ from ._engine.clientinfo import ClientInfo
 from ._engine.clientproviders import ClientProviders
 from ._engine.opening import check_overrides, new_config, resumed_config
 from ._engine.options import CLI_ONLY_CLIENT_OPTIONS, NoOptions, ResumeOptions, SessionOptions, check_options
-from ._engine.runner import CallerSlots, Runtime
 from ._engine.turnctx import in_any_turn
 from ._transport.checks import check_number
-from ._transport.http import Timeouts, Transport
-from ._transport.retry import RetryPolicy
 from .errors import CopilotError, SessionClosedError, SessionExistsError, SessionNotFoundError
 from .events import SessionEvent
-from .providers import Provider
 from .session import Session
 from .store import SessionRecord, SessionStore, open_store
 from .tools.mcp.manager import McpManager
 from .types import ModelInfo, ProviderConfig, SessionConfig, validate_session_id
+
+if TYPE_CHECKING:  # the engine, HTTP and the providers load with the client that starts
+    from ._engine.runner import Runtime
+    from ._transport.http import Transport
+    from .providers import Provider
 
 if sys.version_info >= (3, 11):
     from typing import Unpack
@@ -95,6 +96,9 @@ class CopilotClient(ClientInfo, ClientProviders):
         mcp_start_timeout: float = 30.0,
         **cli_options: Unpack[NoOptions],
     ) -> None:
+        from ._transport.http import Timeouts
+        from ._transport.retry import RetryPolicy
+
         check_options(cli_options, (), CLI_ONLY_CLIENT_OPTIONS, "CopilotClient()")
         if isinstance(provider, Mapping):
             provider = ProviderConfig.from_dict(provider)  # the official SDK's dict form
@@ -150,6 +154,9 @@ class CopilotClient(ClientInfo, ClientProviders):
                 default Copilot provider), or the store cannot be opened.
             CopilotError: the client was stopped (a stopped client cannot restart).
         """
+        from ._engine.runner import CallerSlots, Runtime
+        from ._transport.http import Transport
+
         default = self._default_provider
         resolved = None
         if default is None or default.type == "copilot":

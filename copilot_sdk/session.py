@@ -10,19 +10,11 @@ import functools
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
 
-from ._engine.attachments import check_vision, has_images, resolve_attachments
 from ._engine.handlers import Handler, Handlers
-from ._engine.history import Conversation
-from ._engine.opening import (
-    AttachmentArg,
-    Prompt,
-    check_effort,
-    message_options,
-)
+from ._engine.opening import AttachmentArg, Prompt, check_effort, message_options
 from ._engine.queued import EventStream, QueuedTurn, abort_error
-from ._engine.runner import SessionRuntime, TurnRunner
 from ._engine.serial import QueueClosedError, SerialQueue
 from ._engine.settings import SessionSettings
 from ._engine.turnctx import in_any_turn, running_turns
@@ -35,9 +27,12 @@ from .events import (
     SessionTruncationData,
     event_type,
 )
-from .providers.base import Provider
 from .tools import PermissionHandler
 from .types import MessageOptions, SessionConfig
+
+if TYPE_CHECKING:  # the turn engine and the providers load with the client that starts
+    from ._engine.runner import SessionRuntime
+    from .providers.base import Provider
 
 __all__ = ["PermissionHandler", "Session"]  # PermissionHandler: where the official SDK has it
 
@@ -76,6 +71,9 @@ class Session(SessionSettings):
         log: List[SessionEvent],
         provider_for: Optional[Callable[[SessionConfig], Provider]] = None,
     ) -> None:
+        from ._engine.history import Conversation
+        from ._engine.runner import TurnRunner
+
         assert config.session_id is not None
         self._session_id: str = config.session_id
         self._provider_for = provider_for
@@ -176,6 +174,8 @@ class Session(SessionSettings):
         prompt: Union[str, MessageOptions] = message
         resolved: Tuple[Dict[str, Any], ...] = ()
         if isinstance(message, MessageOptions):
+            from ._engine.attachments import check_vision, has_images, resolve_attachments
+
             prompt, resolved = message.prompt, resolve_attachments(message.attachments)
             if has_images(resolved):
                 check_vision(config.model, provider.model_info(config.model), resolved)

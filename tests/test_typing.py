@@ -4,6 +4,7 @@ its deliberate errors (through the editable install, as a user's IDE would), and
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import subprocess
@@ -47,6 +48,21 @@ def test_get_type_hints_on_every_export() -> None:
     assert typing.get_args(typing.get_type_hints(copilot_sdk.ProviderConfig)["type"]) == (
         "copilot", "openai", "azure", "anthropic",
     )
+
+
+def test_get_type_hints_on_the_public_methods_of_every_exported_class() -> None:
+    """Their annotations name nothing that is imported for type checkers only (the
+    lazily loaded engine), so run-time introspection (docs, CLIs) works too."""
+    checked = 0
+    for name in copilot_sdk.__all__:
+        obj = getattr(copilot_sdk, name)
+        if isinstance(obj, type):
+            for attr, fn in vars(obj).items():
+                if inspect.isfunction(fn) and not attr.startswith("_"):
+                    typing.get_type_hints(fn)  # NameError if an annotation cannot resolve
+                    checked += 1
+    assert checked > 20
+    assert "store" in typing.get_type_hints(copilot_sdk.CopilotClient.__init__)
 
 
 def test_the_package_logger_has_a_null_handler() -> None:

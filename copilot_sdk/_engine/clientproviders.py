@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
-from .._github.auth import resolve_credentials
-from .._transport.http import Transport
-from .._transport.retry import RetryPolicy
-from ..providers import Provider, make_provider
 from ..types import ProviderConfig
+
+if TYPE_CHECKING:  # credential discovery and the wire formats load with the first provider
+    from .._transport.http import Transport
+    from .._transport.retry import RetryPolicy
+    from ..providers import Provider
 
 __all__ = ["ClientProviders"]
 
@@ -22,16 +23,19 @@ class ClientProviders:
     by the client's registry lock (``_lock``); credential discovery runs outside it."""
 
     _lock: threading.Lock
-    _providers: Dict[Tuple[ProviderConfig, Optional[str]], Provider]
-    _transport: Optional[Transport]
-    _policy: RetryPolicy
     _base_directory: Path
     _use_logged_in_user: bool
+    if TYPE_CHECKING:  # not in __annotations__: typing.get_type_hints(CopilotClient) needs no providers
+        _providers: Dict[Tuple[ProviderConfig, Optional[str]], Provider]
+        _transport: Optional[Transport]
+        _policy: RetryPolicy
 
     def _resolve(
         self, config: Optional[ProviderConfig], token: Optional[str]
     ) -> Tuple[ProviderConfig, Optional[str]]:
         """The provider config and GitHub token to use (discovery may run ``gh``: never under the lock)."""
+        from .._github.auth import resolve_credentials
+
         return resolve_credentials(config or ProviderConfig(type="copilot"), token,
                                    home=self._base_directory, logged_in_user=self._use_logged_in_user)
 
@@ -41,6 +45,8 @@ class ClientProviders:
         key = (config, token)
         provider = self._providers.get(key)
         if provider is None:
+            from ..providers import make_provider
+
             provider = make_provider(config, github_token=token, transport=transport, policy=self._policy)
             self._providers[key] = provider
         return provider

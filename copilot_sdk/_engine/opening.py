@@ -8,13 +8,10 @@ locks; nothing here does I/O except the token discovery of ``auth_status``.
 
 from __future__ import annotations
 
-import platform
-import uuid
 from typing import Any, Mapping, Optional, Sequence, Tuple, Union, cast
 
 import attrs
 
-from .._github.auth import find_github_token, mask
 from ..events import SessionEvent, SessionModelChangeData, SessionResumeData, SessionStartData, new_event
 from ..tools.mcp.status import McpServerStatus
 from ..types import Attachment, MessageOptions, ProviderConfig, SessionConfig, attachments_tuple
@@ -51,6 +48,8 @@ def new_config(config: Optional[SessionConfig], fields: Mapping[str, Any]) -> Se
     elif not isinstance(config, SessionConfig):
         raise TypeError(f"config must be a SessionConfig, not {type(config).__name__}")
     if config.session_id is None:
+        import uuid  # here, not at import: most of the package never needs it
+
         config = attrs.evolve(config, session_id=str(uuid.uuid4()))
     return config
 
@@ -142,6 +141,8 @@ def auth_status(
             f"{provider.type} provider: "
             + ("a key is configured" if has_key else "no key (none needed locally?)"),
         )
+    from .._github.auth import find_github_token, mask
+
     found = find_github_token(explicit_token, home=home) if use_logged_in_user or explicit_token else None
     if found is None:
         return AuthStatus(
@@ -179,6 +180,8 @@ def status(
     mcp_servers: Tuple[McpServerStatus, ...] = (),
 ) -> ClientStatus:
     """The client's :class:`ClientStatus`."""
+    import platform
+
     config = provider or ProviderConfig(type="copilot")
     return ClientStatus(
         version=version,

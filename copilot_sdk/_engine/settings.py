@@ -9,17 +9,19 @@ The config and provider themselves are kept by the session's
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from ..errors import SessionClosedError
 from ..events import new_event
-from ..providers.base import Provider
 from ..types import ReasoningEffort, SessionConfig
 from .handlers import Handlers
-from .history import Conversation
-from .hooks import HookEnv
 from .opening import changed_settings, opening_event
-from .runner import TurnRunner
+
+if TYPE_CHECKING:  # the turn engine loads with the first session
+    from ..providers.base import Provider
+    from .history import Conversation
+    from .hooks import HookEnv
+    from .runner import TurnRunner
 
 __all__ = ["SessionSettings"]
 
@@ -32,10 +34,11 @@ class SessionSettings:
     _lock: threading.Lock
     _closing: bool
     _session_id: str
-    _runner: TurnRunner
     _handlers: Handlers
-    _conversation: Conversation
-    _provider_for: Optional[Callable[[SessionConfig], Provider]]
+    if TYPE_CHECKING:  # not in __annotations__: typing.get_type_hints(Session) needs no engine
+        _runner: TurnRunner
+        _conversation: Conversation
+        _provider_for: Optional[Callable[[SessionConfig], Provider]]
 
     @property
     def config(self) -> SessionConfig:
@@ -70,5 +73,7 @@ class SessionSettings:
         self._runner.session_context = self._hooks().session_start(source)
 
     def _hooks(self) -> HookEnv:
+        from .hooks import HookEnv
+
         emit = lambda kind, data: self._handlers.dispatch(new_event(kind, data))  # noqa: E731
         return HookEnv(self.config.hooks, self._session_id, self.config.working_directory, emit)
