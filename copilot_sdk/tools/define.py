@@ -7,17 +7,17 @@ import inspect
 import logging
 import re
 import typing
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Sequence, Tuple, Union, overload
 
 import attrs
 
 from ..errors import AbortedError, ToolError
 from .asyncrun import run_awaitable
-from .docstring import parse_docstring
-from .params import ParamsModel, is_params_type, params_model
 from .result import ToolInvocation, ToolResult, failure, to_tool_result
-from .schema import FunctionSpec, InvalidArguments, function_spec
-from .validate import validate_json
+
+if TYPE_CHECKING:  # schemas from type hints load with the first define_tool
+    from .params import ParamsModel
+    from .schema import FunctionSpec
 
 logger = logging.getLogger("copilot_sdk.tools")
 
@@ -133,6 +133,9 @@ class Tool:
 
     def check_arguments(self, arguments: Any) -> List[str]:
         """``field: problem`` lines for arguments that do not fit, or []."""
+        from .schema import InvalidArguments
+        from .validate import validate_json
+
         if isinstance(self.handler, _FunctionHandler):
             try:
                 self.handler.bind(arguments)
@@ -273,6 +276,8 @@ def define_tool(
 
 
 def _doc(func: Callable[..., Any]) -> str:
+    from .docstring import parse_docstring
+
     return parse_docstring(inspect.getdoc(func)).description
 
 
@@ -281,6 +286,9 @@ def _function_handler(
 ) -> _FunctionHandler:
     """The official ``(params[, invocation])`` form when the first parameter is a
     params type (or ``params_type`` is given), else one JSON field per parameter."""
+    from .params import is_params_type, params_model
+    from .schema import function_spec
+
     try:
         params = [p for p in inspect.signature(func).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -330,6 +338,7 @@ def invoke_tool(tool: Tool, invocation: ToolInvocation) -> Tuple[ToolResult, Opt
     """Run ``tool``'s handler; return its result and the unexpected exception, if
     any (a ToolError or invalid arguments are expected failures, not errors)."""
     from .agent import current_context  # agent.py builds on this module
+    from .schema import InvalidArguments
 
     try:
         value = run_awaitable(tool.handler(invocation), current_context().cancel)
