@@ -6,11 +6,10 @@ the runner runs each on a pool thread, the conversation keeps the committed log.
 
 from __future__ import annotations
 
-import functools
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._engine.handlers import Handler, Handlers
 from ._engine.opening import AttachmentArg, Prompt, check_effort, message_options
@@ -18,13 +17,12 @@ from ._engine.queued import EventStream, QueuedTurn, abort_error
 from ._engine.serial import QueueClosedError, SerialQueue
 from ._engine.settings import SessionSettings
 from ._engine.turnctx import in_any_turn, running_turns
+from ._engine.upkeep import SessionUpkeep
 from ._transport.checks import check_number
 from .errors import CopilotError, SessionClosedError
 from .events import (
     AssistantMessageData,
-    SessionCompactionCompleteData,
     SessionEvent,
-    SessionTruncationData,
     event_type,
 )
 from .tools import PermissionHandler
@@ -39,7 +37,7 @@ __all__ = ["PermissionHandler", "Session"]  # PermissionHandler: where the offic
 _ABORT_GRACE = 1.0  # seconds send_and_wait waits for an aborted turn to wind down
 
 
-class Session(SessionSettings):
+class Session(SessionSettings, SessionUpkeep):
     """One conversation. Create with ``CopilotClient.create_session``.
 
     Turns of a session run one at a time in submission order (``send``,
@@ -241,50 +239,6 @@ class Session(SessionSettings):
                 f"{self._session_id!r} (a handler or tool), which would deadlock; "
                 "use send_async() or another session"
             )
-
-    # -- long sessions --------------------------------------------------------
-    def compact(self) -> SessionEvent[SessionCompactionCompleteData]:
-        """Compact the history now: the oldest turns are replaced by a summary the
-        model writes (see the README's "Long sessions"). Runs in turn order, after
-        the turns already submitted.
-
-        Returns:
-            The ``session.compaction_complete`` event. When the compaction failed
-            (nothing to compact, the model call failed) ``data.success`` is False,
-            ``data.error`` says why, and the history is unchanged.
-
-        Raises:
-            AbortedError: ``abort()`` was called meanwhile (nothing changed).
-            SessionClosedError, CopilotError (called from this session's own
-            handler or tool).
-        """
-        self._refuse_reentry("compact")
-        item = self._submit("", stream=False, run=self._compaction_run("manual"))
-        return cast(SessionEvent[SessionCompactionCompleteData], self._wait(item, None))
-
-    def truncate(self, turns: int) -> SessionEvent[SessionTruncationData]:
-        """Drop the oldest ``turns`` turns from the history sent to the model (a
-        compaction's summary counts as one turn). The log keeps them: it is
-        append-only, and the truncation is recorded in it as a
-        ``session.truncation`` event, so a resumed session drops them too.
-
-        Raises:
-            TypeError/ValueError: ``turns`` is not an int from 1 to the number of
-                turns in the history.
-        """
-        if isinstance(turns, bool) or not isinstance(turns, int):
-            raise TypeError(f"turns must be an int, not {type(turns).__name__}")
-        available = len(self._conversation.units())
-        if not 1 <= turns <= available:
-            raise ValueError(f"turns must be between 1 and {available} (the turns in the history), "
-                             f"got {turns}")
-        self._refuse_reentry("truncate")
-        run = functools.partial(self._runner.run_truncation, turns)
-        item = self._submit("", stream=False, run=run)
-        return cast(SessionEvent[SessionTruncationData], self._wait(item, None))
-
-    def _compaction_run(self, trigger: str) -> Callable[[QueuedTurn], Any]:
-        return functools.partial(self._runner.run_compaction, trigger)
 
     def _schedule_compaction(self, trigger: str) -> None:
         """Queue a background compaction to run right after the turn in progress
