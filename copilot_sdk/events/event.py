@@ -243,19 +243,18 @@ def event_from_dict(raw: Mapping[str, Any]) -> SessionEvent:
     built through its own ``__init__``, which refuses unknown or missing fields.
     """
     try:
-        etype = raw["type"]
-        cls = _DATA_CLASSES[etype]
+        cls, member = _KINDS[raw["type"]]
         data = raw["data"]
-        if cls is AssistantMessageData:
+        if cls is AssistantMessageData and data.get("tool_requests"):
             data = dict(data)
-            data["tool_requests"] = tuple(ToolRequest(**t) for t in data.get("tool_requests", ()))
+            data["tool_requests"] = tuple(ToolRequest(**t) for t in data["tool_requests"])
         event_id, parent_id = raw["id"], raw.get("parent_id")
         if type(event_id) is not str or not (parent_id is None or type(parent_id) is str):
             raise TypeError("an event id is not a string")
         event: SessionEvent = _new_event_object(SessionEvent)
         _set_id(event, event_id)
         _set_timestamp(event, _dt.datetime.fromisoformat(raw["timestamp"]))
-        _set_type(event, event_type(etype))
+        _set_type(event, member)
         _set_data(event, cls(**data))
         _set_parent(event, parent_id)
         return event
@@ -263,6 +262,7 @@ def event_from_dict(raw: Mapping[str, Any]) -> SessionEvent:
         raise ValueError(f"not a valid stored event: {exc}") from exc
 
 
+_KINDS = {name: (cls, event_type(name)) for name, cls in _DATA_CLASSES.items()}  # for loading
 _new_event_object = object.__new__
 _set_id, _set_timestamp, _set_type, _set_data, _set_parent = (
     SessionEvent.__dict__[name].__set__ for name in ("id", "_timestamp", "type", "data", "parent_id")
