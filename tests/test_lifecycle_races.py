@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, ContextManager, Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
@@ -17,10 +17,13 @@ from copilot_sdk import (
     MessageOptions,
     ProviderConfig,
     SessionClosedError,
+    SessionMetadata,
     SessionNotFoundError,
     TurnTimeoutError,
     define_tool,
 )
+from copilot_sdk.events import SessionEvent
+from copilot_sdk.store import SessionRecord
 from copilot_sdk.store.memory import MemoryStore
 from copilot_sdk.testing import MockModelServer, MockReply, MockToolCall
 from copilot_sdk.tools import SessionHooks
@@ -318,28 +321,74 @@ def test_start_while_stopping_is_refused(
     assert "stopped" in repr(client)
 
 
+class _CreateWaitsForResume:
+    """A third-party SessionStore (a MemoryStore inside): its ``create`` stores the
+    session, then waits until ``resumed`` is set, so a ``resume_session`` of the id
+    runs to its end while ``create_session`` is between the store and the registry."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryStore()
+        self.created, self.resumed = threading.Event(), threading.Event()
+        self.waited_out = False
+
+    def create(self, record: SessionRecord) -> None:
+        self.inner.create(record)
+        self.created.set()
+        self.waited_out = not self.resumed.wait(JOIN)
+
+    def load(self, session_id: str) -> Tuple[SessionRecord, List[SessionEvent]]:
+        return self.inner.load(session_id)
+
+    def events_since(self, session_id: str, start: int) -> List[SessionEvent]:
+        return self.inner.events_since(session_id, start)
+
+    def append(self, session_id: str, events: Sequence[SessionEvent]) -> int:
+        return self.inner.append(session_id, events)
+
+    def list(self) -> List[SessionMetadata]:
+        return self.inner.list()
+
+    def delete(self, session_id: str) -> bool:
+        return self.inner.delete(session_id)
+
+    def exists(self, session_id: str) -> bool:
+        return self.inner.exists(session_id)
+
+    def last_session_id(self) -> Optional[str]:
+        return self.inner.last_session_id()
+
+    def turn_lock(
+        self, session_id: str, wait: Optional[Callable[[float], bool]] = None
+    ) -> ContextManager[None]:
+        return self.inner.turn_lock(session_id, wait)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def test_create_and_resume_of_one_id_give_one_session(
-    make_client: Callable[..., CopilotClient], tmp_path: Any
+    make_client: Callable[..., CopilotClient]
 ) -> None:
-    client = make_client(store=tmp_path / "sessions.db")
-    for trial in range(30):
-        session_id = f"contested-{trial}"
-        resumed: List[Any] = []
+    """create_session has stored the session but not yet registered it when a
+    resume_session of the id loads it, opens it and returns: both get one Session."""
+    store = _CreateWaitsForResume()
+    client = make_client(store=store)
+    resumed: List[Any] = []
 
-        def resume(session_id: str = session_id, resumed: List[Any] = resumed) -> None:
-            deadline = time.monotonic() + JOIN
-            while time.monotonic() < deadline:
-                try:
-                    resumed.append(client.resume_session(session_id))
-                    return
-                except SessionNotFoundError:
-                    pass
+    def resume() -> None:
+        try:
+            assert store.created.wait(JOIN)
+            resumed.append(client.resume_session("contested"))
+        finally:
+            store.resumed.set()
 
-        thread = threading.Thread(target=resume)
-        thread.start()
-        created = client.create_session(model="gpt-5", session_id=session_id)
-        thread.join(JOIN)
-        assert resumed and resumed[0] is created
+    thread = threading.Thread(target=resume)
+    thread.start()
+    created = client.create_session(model="gpt-5", session_id="contested")
+    thread.join(JOIN)
+    assert not thread.is_alive() and not store.waited_out
+    assert len(resumed) == 1 and resumed[0] is created
+    assert client.resume_session("contested") is created
 
 
 def _slow_hook(release: threading.Event) -> SessionHooks:
