@@ -16,9 +16,10 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ._exchange import Exchange, pieces, send_fault
 from ._limits import DEFAULT_MAX_PROMPT_TOKENS, anthropic_prompt_tokens, anthropic_too_long
 from ._openai import MODELS, echo_text, handle_models, images_note
-from ._server import Exchange, Route, path_endswith, pieces, send_fault
+from ._server import Route, path_endswith
 from ._strict import access_problem, anthropic_merge, anthropic_problem, shape_reply
 from ._types import MockFault, MockReply, MockToolCall
 

@@ -30,9 +30,10 @@ from typing import Any, Optional
 
 from ._anthropic import handle_messages
 from ._copilot_models import endpoint_problem, served
+from ._exchange import Exchange
 from ._openai import handle_chat_completions
 from ._responses import handle_responses
-from ._server import Exchange, Route, path_endswith
+from ._server import Route, path_endswith
 from ._state import ServerState
 
 __all__ = ["API_PATH", "DEVICE_OUTCOMES", "GitHubSettings", "ROUTES", "settings_for"]

@@ -15,8 +15,9 @@ from typing import Any
 
 import attrs
 
+from ._exchange import Exchange, error_body, pieces, send_fault
 from ._limits import DEFAULT_MAX_PROMPT_TOKENS, openai_prompt_tokens, openai_too_long
-from ._server import Exchange, Route, error_body, path_endswith, pieces, send_fault
+from ._server import Route, path_endswith
 from ._strict import access_problem, openai_problem, shape_reply
 from ._types import MockFault, MockReply, MockToolCall
 

@@ -30,9 +30,10 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ._exchange import Exchange, error_body, pieces, send_fault
 from ._limits import responses_prompt_tokens, responses_too_long
 from ._openai import echo_text, images_note
-from ._server import Exchange, Route, error_body, path_endswith, pieces, send_fault
+from ._server import Route, path_endswith
 from ._types import MockFault, MockReply
 
 __all__ = ["ROUTES", "handle_responses", "input_problem"]
