@@ -20,6 +20,7 @@ from copilot_sdk import (
     CopilotClient,
     InternalServerError,
     ProviderConfig,
+    Session,
     TurnTimeoutError,
 )
 from copilot_sdk._transport.response import MAX_BODY_SIZE
@@ -136,6 +137,69 @@ def test_drain_after_the_last_event_is_bounded_on_replies_that_close_their_conne
     )
     future = session.send_async("hello")
     assert future.result(timeout=10).data.content == "partial"
+
+
+# The same against MockModelServer's own closing replies: a stream that stalls after
+# its first delta (abort, send_and_wait, the idle timeout), and one that completes.
+MOCK_CLOSING = {"connection-close": {"close_connection": True}, "http-1.0": {"http_version": "1.0"}}
+
+
+def _stalled_stream(
+    server: MockModelServer, make_client: Callable[..., CopilotClient], version: str, **kw: object
+) -> Session:
+    """A streaming session whose next reply stalls after its first delta."""
+    server.enqueue(MockReply(content="partial answer", chunk_size=7, stall_after=1, **MOCK_CLOSING[version]))
+    return make_client(max_retries=0, **kw).create_session(model="gpt-5", streaming=True)
+
+
+@pytest.mark.parametrize("version", sorted(MOCK_CLOSING))
+def test_abort_is_prompt_on_mock_streams_that_close_their_connection(
+    version: str, server: MockModelServer, make_client: Callable[..., CopilotClient]
+) -> None:
+    session = _stalled_stream(server, make_client, version)
+    delta = _wait_for_delta(session)
+    future = session.send_async("hello")
+    assert delta.wait(10)
+    began = time.monotonic()
+    session.abort()
+    with pytest.raises(AbortedError):
+        future.result(timeout=10)  # the server holds the stream until the client leaves
+    assert time.monotonic() - began < 5
+    assert session.get_messages() == []
+
+
+@pytest.mark.parametrize("version", sorted(MOCK_CLOSING))
+def test_send_and_wait_timeout_holds_on_mock_streams_that_close_their_connection(
+    version: str, server: MockModelServer, make_client: Callable[..., CopilotClient]
+) -> None:
+    session = _stalled_stream(server, make_client, version)
+    began = time.monotonic()
+    with pytest.raises(TurnTimeoutError):
+        session.send_and_wait("hello", timeout=1.0)
+    assert time.monotonic() - began < 6
+    assert session.get_messages() == []
+
+
+@pytest.mark.parametrize("version", sorted(MOCK_CLOSING))
+def test_stream_idle_timeout_holds_on_mock_streams_that_close_their_connection(
+    version: str, server: MockModelServer, make_client: Callable[..., CopilotClient]
+) -> None:
+    session = _stalled_stream(server, make_client, version, stream_idle_timeout=0.5)
+    with pytest.raises(APITimeoutError):
+        session.send_async("hello").result(timeout=10)
+    assert session.get_messages() == []
+
+
+@pytest.mark.parametrize("version", sorted(MOCK_CLOSING))
+@pytest.mark.parametrize("streaming", [False, True])
+def test_mock_replies_that_close_their_connection_complete_their_turn(
+    version: str, streaming: bool, server: MockModelServer, make_client: Callable[..., CopilotClient]
+) -> None:
+    server.enqueue(MockReply(content="all of it", chunk_size=3, **MOCK_CLOSING[version]))
+    session = make_client(stream_idle_timeout=30).create_session(model="gpt-5", streaming=streaming)
+    assert session.send_async("hello").result(timeout=10).data.content == "all of it"
+    assert session.send("again").data.content.startswith("echo:")  # a new connection
+    assert server.connections_accepted == 2
 
 
 # --- hostile replies: what any parse of server data does with them --------------

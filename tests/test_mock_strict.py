@@ -1,10 +1,12 @@
 """MockModelServer is as strict as the real APIs: their 400s and error bodies for
 requests they refuse, strict keys and models, tool_choice, parallel tool calls and
 max-token limits honoured, Anthropic turn merging, ids that never repeat, faults
-that validate their fields, replies that close their connection."""
+that validate their fields, replies that close their connection or answer as
+HTTP/1.0."""
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -209,16 +211,61 @@ def test_mock_fault_validates_its_fields_at_construction(fields: dict[str, Any],
         MockFault(**fields)
 
 
-@pytest.mark.parametrize("stream", [False, True])
-def test_a_reply_can_close_its_connection(server: MockModelServer, stream: bool) -> None:
-    server.enqueue(MockReply(content="bye", close_connection=True))
+def _exchange_raw(server: MockModelServer, path: str, body: dict[str, Any], last: bytes = b"") -> bytes:
+    """One HTTP/1.1 request on a socket of its own; all the server sends until it closes
+    (``last``: ask it to, with ``Connection: close``)."""
+    payload = json.dumps(body).encode()
     with socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1]))) as sock:
-        body = b'{"model":"gpt-5","stream":%s,"messages":[{"role":"user","content":"q"}]}' % (
-            b"true" if stream else b"false")
-        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        sock.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"anthropic-version: 2023-06-01\r\n%sContent-Length: %d\r\n\r\n%s"
+                     % (path.encode(), last, len(payload), payload))
         sock.settimeout(10)
         data = b""
         while chunk := sock.recv(65536):  # the server closes: the loop ends
             data += chunk
-    assert b"Connection: close" in data and b"bye" in data
+    return data
+
+
+USER_Q = [{"role": "user", "content": "q"}]
+ENDPOINTS = {
+    "chat": ("/v1/chat/completions", {"model": "gpt-5", "messages": USER_Q}),
+    "messages": ("/v1/messages", {"model": "claude-sonnet-4.5", "max_tokens": 100, "messages": USER_Q}),
+    "responses": ("/v1/responses", {"model": "gpt-5", "input": "q"}),
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_reply_can_close_its_connection(server: MockModelServer, endpoint: str, stream: bool) -> None:
+    server.enqueue(MockReply(content="bye", close_connection=True))
+    path, body = ENDPOINTS[endpoint]
+    data = _exchange_raw(server, path, {**body, "stream": stream})
+    assert data.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in data and b"bye" in data
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_reply_can_answer_as_http_1_0(server: MockModelServer, endpoint: str, stream: bool) -> None:
+    """An HTTP/1.0 status line, neither a length nor chunks: the body ends with the
+    connection, which the server closes after it (the read loop ends)."""
+    server.enqueue(MockReply(content="bye", http_version="1.0"), MockReply(content="again"))
+    path, body = ENDPOINTS[endpoint]
+    data = _exchange_raw(server, path, {**body, "stream": stream})
+    head, _, payload = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 200 ")
+    assert b"content-length" not in head.lower() and b"transfer-encoding" not in head.lower()
+    assert b"bye" in payload and not payload.endswith(b"0\r\n\r\n")
+    if stream:
+        assert payload.startswith(b"data: " if endpoint == "chat" else b"event: ")
+    else:
+        assert json.loads(payload)  # the whole body, as sent
+    again = _exchange_raw(server, path, {**body, "stream": stream}, b"Connection: close\r\n")
+    assert again.startswith(b"HTTP/1.1 200 ") and b"again" in again  # the next reply: 1.1
+
+
+@pytest.mark.parametrize(
+    ("value", "error"), [("2", ValueError), ("HTTP/1.0", ValueError), (1.0, TypeError), (None, TypeError)]
+)
+def test_mock_reply_validates_its_http_version(value: Any, error: type) -> None:
+    with pytest.raises(error, match='http_version must be .*"1.0" or "1.1"'):
+        MockReply(http_version=value)

@@ -1,7 +1,10 @@
 """A local OpenAI-compatible model endpoint for tests and offline examples.
 
 :class:`MockModelServer` is a real HTTP/1.1 server on ``127.0.0.1`` (standard
-library, one daemon thread per connection, keep-alive, ``TCP_NODELAY``). It answers
+library, one daemon thread per connection, keep-alive, ``TCP_NODELAY``); a scripted
+reply may close its connection (``MockReply(close_connection=True)``) or answer as
+HTTP/1.0 (``MockReply(http_version="1.0")``: no chunking, the body ends with the
+connection). It answers
 ``POST .../chat/completions`` (any path prefix: ``/v1``, Azure deployment URLs,
 Copilot API bases) with JSON or SSE streams, and ``GET .../models``; the Anthropic
 ``POST .../v1/messages`` (JSON and SSE); and GitHub's Copilot endpoints

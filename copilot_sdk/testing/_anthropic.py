@@ -142,7 +142,7 @@ def handle_messages(exchange: Exchange) -> None:
         parallel=choice.get("disable_parallel_tool_use") is not True,
         max_tokens=body["max_tokens"],
     )
-    exchange.close_after = reply.close_connection
+    exchange.frame_as(reply)
     settings = exchange.state.settings
     if not exchange.sleep(reply.latency if reply.latency is not None else settings.latency):
         exchange.close_abruptly()

@@ -63,6 +63,12 @@ class Exchange:
         self.state: ServerState = cast("MockHTTPServer", handler.server).state
         self.headers_sent = False
         self.close_after = False  # answer with "Connection: close", then close
+        self.http10 = False  # answer as HTTP/1.0: no chunking, the body ends with the connection
+
+    def frame_as(self, reply: MockReply) -> None:
+        """Frame the answer as ``reply`` asks: ``Connection: close``, or HTTP/1.0."""
+        self.close_after = reply.close_connection
+        self.http10 = reply.http_version == "1.0"
 
     def sleep(self, seconds: float) -> bool:
         """Wait ``seconds``; return False (early) if the server is stopping."""
@@ -81,8 +87,11 @@ class Exchange:
         content_type: str = "application/json",
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Send a complete response with a Content-Length."""
-        defaults = {"Content-Type": content_type, "Content-Length": str(len(body))}
+        """Send a complete response with a Content-Length (HTTP/1.0: none, the body
+        ends with the connection)."""
+        defaults = {"Content-Type": content_type}
+        if not self.http10:
+            defaults["Content-Length"] = str(len(body))
         self._send_head(status, defaults, headers)
         if body:
             self._handler.wfile.write(body)
@@ -90,17 +99,23 @@ class Exchange:
     def begin_chunked(
         self, content_type: str, headers: Mapping[str, str] | None = None, status: int = 200
     ) -> None:
-        """Send the head of a ``Transfer-Encoding: chunked`` response."""
-        self._send_head(status, {"Content-Type": content_type, "Transfer-Encoding": "chunked"}, headers)
+        """Send the head of a ``Transfer-Encoding: chunked`` response (HTTP/1.0: of a
+        body that ends with the connection)."""
+        defaults = {"Content-Type": content_type}
+        if not self.http10:
+            defaults["Transfer-Encoding"] = "chunked"
+        self._send_head(status, defaults, headers)
 
     def write_chunk(self, data: bytes) -> None:
-        """Write ``data`` as one HTTP chunk (sent at once: the socket is unbuffered)."""
+        """Write ``data`` as one HTTP chunk (sent at once: the socket is unbuffered);
+        HTTP/1.0: as it is."""
         if data:
-            self._handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self._handler.wfile.write(data if self.http10 else b"%x\r\n%s\r\n" % (len(data), data))
 
     def end_chunked(self) -> None:
-        """Write the chunked terminator."""
-        self._handler.wfile.write(b"0\r\n\r\n")
+        """Write the chunked terminator (HTTP/1.0: nothing, closing ends the body)."""
+        if not self.http10:
+            self._handler.wfile.write(b"0\r\n\r\n")
 
     def close_abruptly(self) -> None:
         """Shut the connection down now, whatever was (not) sent."""
@@ -154,6 +169,9 @@ class Exchange:
 
     def _send_head(self, status: int, defaults: Mapping[str, str], extra: Mapping[str, str] | None) -> None:
         handler = self._handler
+        if self.http10:  # this connection's last reply: its status line says HTTP/1.0
+            handler.protocol_version = "HTTP/1.0"
+            handler.close_connection = True
         handler.send_response(status)
         ids = {"x-request-id": self.request_id, "request-id": self.request_id}  # OpenAI's, Anthropic's
         if self.close_after:

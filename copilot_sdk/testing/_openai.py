@@ -183,7 +183,7 @@ def handle_chat_completions(exchange: Exchange, *, split_choices: bool = False) 
         parallel=body.get("parallel_tool_calls") is not False,
         max_tokens=limit_tokens if isinstance(limit_tokens, int) else None,
     )
-    exchange.close_after = reply.close_connection
+    exchange.frame_as(reply)
     settings = exchange.state.settings
     if not exchange.sleep(reply.latency if reply.latency is not None else settings.latency):
         exchange.close_abruptly()

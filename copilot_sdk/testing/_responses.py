@@ -247,6 +247,7 @@ def handle_responses(exchange: Exchange) -> None:
         if item is not None
         else MockReply(content=echo_text(model, _echo_messages(body)) + images_note(_images(body)))
     )
+    exchange.frame_as(reply)
     settings = exchange.state.settings
     if not exchange.sleep(reply.latency if reply.latency is not None else settings.latency):
         exchange.close_abruptly()

@@ -30,6 +30,13 @@ def _positive(_: object, attribute: attrs.Attribute[Any], value: int | None) -> 
         raise ValueError(f"{attribute.name} must be >= 1, got {value!r}")
 
 
+def _http_version(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"http_version must be a str (\"1.0\" or \"1.1\"), not {type(value).__name__}")
+    if value not in ("1.0", "1.1"):
+        raise ValueError(f"http_version must be \"1.0\" or \"1.1\", got {value!r}")
+
+
 def _tool_calls(value: Iterable[MockToolCall]) -> tuple[MockToolCall, ...]:
     calls = tuple(value)
     for call in calls:
@@ -128,6 +135,10 @@ class MockReply:
             models. None: only for Claude models on the Copilot API.
         close_connection: Answer with ``Connection: close`` and close the
             connection after the reply (as a proxy or an HTTP/1.0 server would).
+        http_version: ``"1.1"`` (the default) or ``"1.0"``: answer this reply as an
+            HTTP/1.0 server: an ``HTTP/1.0`` status line, no ``Content-Length`` and
+            no chunking (the body, a stream's events too, ends when the server
+            closes the connection, which it does after the reply).
     """
 
     content: str = ""
@@ -143,6 +154,7 @@ class MockReply:
     reasoning: str | None = None
     split_choices: bool | None = None
     close_connection: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    http_version: str = attrs.field(default="1.1", validator=_http_version)
     fail_code: str | None = None
 
 
