@@ -8,9 +8,9 @@ Answers a response object in JSON or, with ``"stream": true``, the SSE events
 ``response.completed`` with usage. Payloads follow OpenAI's published schema
 (``Response``, ``ResponseStreamEvent``); the project's tests validate them.
 
-Requests are checked the way the API checks them: ``input`` is required; a
-``function_call_output`` needs an earlier ``function_call`` with its ``call_id``; a
-reasoning item needs the item it produced right after it and an
+Requests are checked the way the API checks them (``_responses_checks``): ``input``
+is required; a ``function_call_output`` needs an earlier ``function_call`` with its
+``call_id``; a reasoning item needs the item it produced right after it and an
 ``encrypted_content`` this server issued (it is signed, so a changed or invented
 one is refused); reasoning options (``reasoning``, ``include:
 ["reasoning.encrypted_content"]``) are refused for models that do not reason
@@ -21,11 +21,7 @@ the echo of the conversation.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import os
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -33,88 +29,13 @@ from typing import Any
 from ._exchange import Exchange, error_body, pieces, send_fault
 from ._limits import responses_prompt_tokens, responses_too_long
 from ._openai import echo_text, images_note
+from ._responses_checks import SECRET, input_problem, sign, text_of
 from ._server import Route, path_endswith
 from ._types import MockFault, MockReply
 
-__all__ = ["ROUTES", "handle_responses", "input_problem"]
+__all__ = ["ROUTES", "handle_responses"]
 
-_SECRET = os.urandom(16)
 _DEFAULT_MODEL = "gpt-5"
-
-
-def _sign(item_id: str) -> str:
-    mac = hmac.new(_SECRET, item_id.encode(), hashlib.sha256).hexdigest()[:24]
-    return base64.b64encode(f"mock-reasoning:{item_id}:{mac}".encode()).decode()
-
-
-def _verified(item_id: Any, content: Any) -> bool:
-    return (
-        isinstance(item_id, str) and isinstance(content, str) and hmac.compare_digest(content, _sign(item_id))
-    )
-
-
-def reasons(model: str) -> bool:
-    """Whether the mock treats ``model`` as a reasoning model (all but ``gpt-4*``)."""
-    return not model.startswith("gpt-4")
-
-
-def _text(content: Any) -> str | None:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            p["text"]
-            for p in content
-            if isinstance(p, dict)
-            and p.get("type") in ("input_text", "output_text")
-            and isinstance(p.get("text"), str)
-        )
-    return None
-
-
-def input_problem(body: dict[str, Any], model: str) -> str | None:
-    """What the real API would refuse in this request, or None."""
-    items = body.get("input")
-    if not reasons(model) and (body.get("reasoning") is not None or body.get("include")):
-        return f"Unsupported parameter: 'reasoning' is not supported with this model ({model})."
-    if isinstance(items, str):
-        return None
-    if not isinstance(items, list):
-        return "Missing required parameter: 'input'."
-    calls: set[str] = set()
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            return f"Invalid type for 'input[{i}]': expected an object."
-        kind = item.get("type", "message")
-        if kind == "function_call":
-            calls.add(str(item.get("call_id")))
-        elif kind == "function_call_output":
-            if item.get("call_id") not in calls:
-                return f"No tool call found for function call output with call_id {item.get('call_id')}."
-        elif kind == "reasoning":
-            if not _verified(item.get("id"), item.get("encrypted_content")):
-                return f"The encrypted content for item {item.get('id')} could not be verified."
-            following = items[i + 1] if i + 1 < len(items) else None
-            if not isinstance(following, dict) or following.get("type", "message") not in (
-                "function_call",
-                "message",
-            ):
-                return (
-                    f"Item '{item.get('id')}' of type 'reasoning' was provided without its "
-                    "required following item."
-                )
-        elif kind == "message":
-            if (
-                item.get("role") not in ("user", "assistant", "system", "developer")
-                or _text(item.get("content")) is None
-            ):
-                return f"Invalid value for 'input[{i}]': a message needs a role and content."
-        else:
-            return (
-                f"Invalid value: '{kind}'. Supported values are: 'message', 'function_call', "
-                "'function_call_output', 'reasoning'."
-            )
-    return None
 
 
 def _echo_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -125,7 +46,7 @@ def _echo_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
     for item in items:
         kind = item.get("type", "message")
         if kind == "message":
-            out.append({"role": item.get("role"), "content": _text(item.get("content"))})
+            out.append({"role": item.get("role"), "content": text_of(item.get("content"))})
         elif kind == "function_call_output":
             out.append({"role": "tool", "content": item.get("output")})
         elif kind == "function_call":
@@ -147,13 +68,13 @@ def _output(exchange: Exchange, reply: MockReply, content: str) -> list[dict[str
     state = exchange.state
     items: list[dict[str, Any]] = []
     if reply.reasoning is not None:
-        rs_id = f"rs_{state.new_id('rs')}_{_SECRET.hex()[:8]}"
+        rs_id = f"rs_{state.new_id('rs')}_{SECRET.hex()[:8]}"
         items.append(
             {
                 "type": "reasoning",
                 "id": rs_id,
                 "summary": [{"type": "summary_text", "text": reply.reasoning}] if reply.reasoning else [],
-                "encrypted_content": _sign(rs_id),
+                "encrypted_content": sign(rs_id),
                 "status": "completed",
             }
         )
