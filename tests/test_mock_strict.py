@@ -132,6 +132,78 @@ def test_anthropic_errors_use_the_real_error_types(
     assert reply.status_code == status and reply.json()["error"]["type"] == kind
 
 
+def responses(http: requests.Session, server: MockModelServer, **body: Any) -> requests.Response:
+    body.setdefault("model", "gpt-5")
+    return http.post(f"{server.openai_base_url}/responses", json=body, timeout=10)
+
+
+ASK = {"type": "message", "role": "user", "content": "q"}
+FN_CALL = {"type": "function_call", "call_id": "call_x", "name": "a", "arguments": "{}"}
+FN_OUTPUT = {"type": "function_call_output", "call_id": "call_x", "output": "r"}
+
+
+@pytest.mark.parametrize(
+    ("body", "wording", "param", "code"),
+    [
+        ({"input": []}, "empty array", "input", "empty_array"),
+        ({}, "Missing required parameter: 'input'", "input", "missing_required_parameter"),
+        ({"input": [ASK, FN_CALL]}, "No tool output found for function call call_x.", "input", None),
+        ({"input": [ASK, FN_OUTPUT]}, "No tool call found for function call output with call_id call_x.",
+         "input", None),
+        ({"input": [{"role": "robot", "content": "hi"}]},
+         "Supported values are: 'assistant', 'system', 'developer', and 'user'.", "input[0].role",
+         "invalid_value"),
+        ({"input": [ASK, {"type": "telepathy"}]}, "Invalid value: 'telepathy'", "input[1].type",
+         "invalid_value"),
+        ({"input": [{"role": "user"}]}, "Missing required parameter: 'input[0].content'",
+         "input[0].content", "missing_required_parameter"),
+        ({"input": [{"role": "user", "content": 5}]}, "Invalid type for 'input[0].content'",
+         "input[0].content", "invalid_type"),
+        ({"input": "q", "temperature": 2.5}, "above maximum value", "temperature", "decimal_above_max_value"),
+        ({"input": "q", "top_p": -0.1}, "below minimum value", "top_p", "decimal_below_min_value"),
+        ({"input": "q", "max_output_tokens": 10}, "Expected a value >= 16", "max_output_tokens",
+         "integer_below_min_value"),
+        ({"input": "q", "max_output_tokens": "100"}, "expected an integer", "max_output_tokens",
+         "invalid_type"),
+        ({"input": "q", "top_logprobs": 21}, "Expected a value <= 20", "top_logprobs",
+         "integer_above_max_value"),
+        ({"input": "q", "model": "gpt-4.1", "reasoning": {"effort": "low"}}, "not supported with this model",
+         "reasoning", "unsupported_parameter"),
+    ],
+)
+def test_responses_refuses_what_the_real_api_refuses(
+    server: MockModelServer, http: requests.Session, body: dict[str, Any], wording: str,
+    param: str, code: str | None
+) -> None:
+    reply = responses(http, server, **body)
+    assert reply.status_code == 400
+    error = reply.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert wording in error["message"] and error["type"] == "invalid_request_error"
+    assert (error["param"], error["code"]) == (param, code)
+
+
+def test_responses_accepts_a_complete_tool_round_and_parameters_in_range(
+    server: MockModelServer, http: requests.Session
+) -> None:
+    reply = responses(http, server, input=[ASK, FN_CALL, FN_OUTPUT], temperature=2, top_p=1,
+                      max_output_tokens=16, top_logprobs=0)
+    assert reply.status_code == 200, reply.text
+
+
+def test_responses_strict_key_and_known_models(http: requests.Session) -> None:
+    with MockModelServer(api_key="right-key", known_models_only=True) as server:
+        key = {"Authorization": "Bearer right-key"}
+        url, ask = f"{server.openai_base_url}/responses", {"model": "gpt-5", "input": "q"}
+        assert http.post(url, json=ask, timeout=10).status_code == 401
+        assert http.post(url, json=ask, headers=key, timeout=10).status_code == 200
+        reply = http.post(url, json={"model": "gpt-nope", "input": "q"}, headers=key, timeout=10)
+        assert reply.status_code == 400
+        assert reply.json() == {"error": {"message": "The requested model 'gpt-nope' does not exist.",
+                                          "type": "invalid_request_error", "param": "model",
+                                          "code": "model_not_found"}}
+
+
 def test_strict_key_and_known_models(http: requests.Session) -> None:
     with MockModelServer(api_key="right-key", known_models_only=True) as server:
         url = f"{server.openai_base_url}/chat/completions"

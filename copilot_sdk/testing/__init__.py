@@ -102,10 +102,10 @@ class MockModelServer:
         known_models_only: Refuse models the models list does not name with the
             real APIs' 404 (``model_not_found``; Anthropic's ``not_found_error``).
 
-    Every model call is checked as the real APIs check it: an empty ``messages``,
-    an unknown role, a tool call without its result (or a result without its
-    call), a missing content or an out-of-range parameter gets their 400 and error
-    body; ``tool_choice``, ``parallel_tool_calls`` and the max-token limits
+    Every model call is checked as the real APIs check it: an empty ``messages``
+    (Responses: ``input``), an unknown role or item type, a tool call without its
+    result (or a result without its call), a missing content or an out-of-range
+    parameter gets their 400 and error body; ``tool_choice``, ``parallel_tool_calls`` and the max-token limits
     (``finish_reason: "length"``, Anthropic's ``max_tokens``) are honoured, and the
     Anthropic endpoint merges consecutive turns of one role as the API does.
 

@@ -8,11 +8,15 @@ Answers a response object in JSON or, with ``"stream": true``, the SSE events
 ``response.completed`` with usage. Payloads follow OpenAI's published schema
 (``Response``, ``ResponseStreamEvent``); the project's tests validate them.
 
-Requests are checked the way the API checks them (``_responses_checks``): ``input``
-is required; a ``function_call_output`` needs an earlier ``function_call`` with its
-``call_id``; a reasoning item needs the item it produced right after it and an
-``encrypted_content`` this server issued (it is signed, so a changed or invented
-one is refused); reasoning options (``reasoning``, ``include:
+Requests are checked the way the API checks them (``_responses_checks``), with its
+400 and error body (``message``, ``type``, ``param``, ``code``): ``input`` is
+required and not empty; a ``function_call_output`` needs an earlier ``function_call``
+with its ``call_id``, and every ``function_call`` its output; roles and item types
+are the API's; ``temperature``, ``top_p``, ``max_output_tokens`` (at least 16) and
+``top_logprobs`` are in range; with ``api_key`` or ``known_models_only`` a wrong key
+is a 401 and an unknown model the API's 400 (``model_not_found``); a reasoning item
+needs the item it produced right after it and an ``encrypted_content`` this server
+issued (it is signed, so a changed or invented one is refused); reasoning options (``reasoning``, ``include:
 ["reasoning.encrypted_content"]``) are refused for models that do not reason
 (``gpt-4*``). Scripted :class:`MockReply` and :class:`MockFault` work as for chat
 completions; ``MockReply.reasoning`` adds a reasoning item. The default reply is
@@ -28,9 +32,10 @@ from typing import Any
 
 from ._exchange import Exchange, error_body, pieces, send_fault
 from ._limits import responses_prompt_tokens, responses_too_long
-from ._openai import echo_text, images_note
+from ._openai import MODELS, echo_text, images_note
 from ._responses_checks import SECRET, input_problem, sign, text_of
 from ._server import Route, path_endswith
+from ._strict import access_problem
 from ._types import MockFault, MockReply
 
 __all__ = ["ROUTES", "handle_responses"]
@@ -150,11 +155,23 @@ def handle_responses(exchange: Exchange) -> None:
     model: str = _DEFAULT_MODEL
     if isinstance(body, dict) and isinstance(body.get("model"), str):
         model = body["model"]
-    problem = input_problem(body, model) if isinstance(body, dict) else "Request body must be a JSON object."
-    if problem is not None:
-        exchange.send_json(400, error_body(400, problem))
+    if not isinstance(body, dict):
+        exchange.send_json(400, error_body(400, "Request body must be a JSON object."))
         return
-    assert isinstance(body, dict)
+    problem = input_problem(body, model)
+    if problem is not None:
+        text, param, code = problem
+        exchange.send_json(400, error_body(400, text, code, param))
+        return
+    refused = access_problem(exchange.request, exchange.state.settings, model, [m[0] for m in MODELS])
+    if refused is not None:  # the Responses API answers an unknown model with a 400
+        status, text = refused
+        if status == 401:
+            exchange.send_json(401, error_body(401, text, "invalid_api_key"))
+        else:
+            text = f"The requested model '{model}' does not exist."
+            exchange.send_json(400, error_body(400, text, "model_not_found", "model"))
+        return
     limit = exchange.state.settings.max_prompt_tokens
     if limit is not None and (tokens := responses_prompt_tokens(body)) > limit:
         exchange.send_json(400, responses_too_long(limit, tokens))

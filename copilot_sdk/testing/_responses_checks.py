@@ -11,9 +11,20 @@ import hmac
 import os
 from typing import Any
 
+from ._strict import Problem, range_problem
+
 __all__ = ["SECRET", "input_problem", "reasons", "sign", "text_of"]
 
 SECRET = os.urandom(16)  # signs reasoning items; its first bytes tag their ids
+
+_ROLES = ("assistant", "system", "developer", "user")
+_KINDS = ("message", "function_call", "function_call_output", "reasoning")
+_FOLLOWERS = ("function_call", "message")  # what a reasoning item produces
+#: (parameter, minimum, maximum or None, integer only), as the API documents them
+_RANGES = (
+    ("temperature", 0, 2, False), ("top_p", 0, 1, False), ("max_output_tokens", 16, None, True),
+    ("top_logprobs", 0, 20, True),
+)
 
 
 def sign(item_id: str) -> str:
@@ -48,46 +59,85 @@ def text_of(content: Any) -> str | None:
     return None
 
 
-def input_problem(body: dict[str, Any], model: str) -> str | None:
-    """What the real API would refuse in this request, or None."""
-    items = body.get("input")
+def input_problem(body: dict[str, Any], model: str) -> Problem:
+    """What the real API would refuse in this request, as ``(message, param, code)``,
+    or None."""
     if not reasons(model) and (body.get("reasoning") is not None or body.get("include")):
-        return f"Unsupported parameter: 'reasoning' is not supported with this model ({model})."
-    if isinstance(items, str):
-        return None
-    if not isinstance(items, list):
-        return "Missing required parameter: 'input'."
-    calls: set[str] = set()
+        param = "reasoning" if body.get("reasoning") is not None else "include"
+        return (f"Unsupported parameter: '{param}' is not supported with this model ({model}).",
+                param, "unsupported_parameter")
+    items = body.get("input")
+    if isinstance(items, list):
+        problem = _items_problem(items)
+        if problem is not None:
+            return problem
+    elif not isinstance(items, str):
+        return "Missing required parameter: 'input'.", "input", "missing_required_parameter"
+    for name, low, high, integer in _RANGES:
+        problem = range_problem(body, name, low, high, integer)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _items_problem(items: list[Any]) -> Problem:
+    if not items:
+        return ("Invalid 'input': empty array. Expected an array with minimum length 1, but got an "
+                "empty array instead.", "input", "empty_array")
+    calls: set[Any] = set()
+    unanswered: list[Any] = []  # call ids in order, until their output comes
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            return f"Invalid type for 'input[{i}]': expected an object."
+            return f"Invalid type for 'input[{i}]': expected an object.", f"input[{i}]", "invalid_type"
         kind = item.get("type", "message")
         if kind == "function_call":
-            calls.add(str(item.get("call_id")))
+            calls.add(item.get("call_id"))
+            unanswered.append(item.get("call_id"))
         elif kind == "function_call_output":
-            if item.get("call_id") not in calls:
-                return f"No tool call found for function call output with call_id {item.get('call_id')}."
+            call_id = item.get("call_id")
+            if call_id not in calls:
+                return (f"No tool call found for function call output with call_id {call_id}.",
+                        "input", None)
+            if call_id in unanswered:
+                unanswered.remove(call_id)
         elif kind == "reasoning":
-            if not _verified(item.get("id"), item.get("encrypted_content")):
-                return f"The encrypted content for item {item.get('id')} could not be verified."
-            following = items[i + 1] if i + 1 < len(items) else None
-            if not isinstance(following, dict) or following.get("type", "message") not in (
-                "function_call",
-                "message",
-            ):
-                return (
-                    f"Item '{item.get('id')}' of type 'reasoning' was provided without its "
-                    "required following item."
-                )
+            problem = _reasoning_problem(items, i)
+            if problem is not None:
+                return problem
         elif kind == "message":
-            if (
-                item.get("role") not in ("user", "assistant", "system", "developer")
-                or text_of(item.get("content")) is None
-            ):
-                return f"Invalid value for 'input[{i}]': a message needs a role and content."
+            problem = _message_problem(item, i)
+            if problem is not None:
+                return problem
         else:
-            return (
-                f"Invalid value: '{kind}'. Supported values are: 'message', 'function_call', "
-                "'function_call_output', 'reasoning'."
-            )
+            kinds = ", ".join(f"'{k}'" for k in _KINDS)
+            return (f"Invalid value: '{kind}'. Supported values are: {kinds}.", f"input[{i}].type",
+                    "invalid_value")
+    if unanswered:
+        return f"No tool output found for function call {unanswered[0]}.", "input", None
+    return None
+
+
+def _reasoning_problem(items: list[Any], i: int) -> Problem:
+    item = items[i]
+    if not _verified(item.get("id"), item.get("encrypted_content")):
+        return (f"The encrypted content for item {item.get('id')} could not be verified.",
+                None, "invalid_encrypted_content")
+    following = items[i + 1] if i + 1 < len(items) else None
+    if not isinstance(following, dict) or following.get("type", "message") not in _FOLLOWERS:
+        return (f"Item '{item.get('id')}' of type 'reasoning' was provided without its required "
+                "following item.", "input", None)
+    return None
+
+
+def _message_problem(item: dict[str, Any], i: int) -> Problem:
+    role = item.get("role")
+    if role not in _ROLES:
+        roles = ", ".join(f"'{r}'" for r in _ROLES[:-1]) + f", and '{_ROLES[-1]}'"
+        return f"Invalid value: {role!r}. Supported values are: {roles}.", f"input[{i}].role", "invalid_value"
+    if item.get("content") is None:
+        return (f"Missing required parameter: 'input[{i}].content'.", f"input[{i}].content",
+                "missing_required_parameter")
+    if text_of(item["content"]) is None:
+        return (f"Invalid type for 'input[{i}].content': expected one of a string or an array of "
+                "content items.", f"input[{i}].content", "invalid_type")
     return None

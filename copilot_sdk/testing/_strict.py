@@ -15,7 +15,10 @@ import attrs
 from ._state import Settings
 from ._types import MockReply, RecordedRequest
 
-__all__ = ["access_problem", "anthropic_merge", "anthropic_problem", "openai_problem", "shape_reply"]
+__all__ = [
+    "Problem", "access_problem", "anthropic_merge", "anthropic_problem", "openai_problem", "range_problem",
+    "shape_reply",
+]
 
 Problem = Optional[Tuple[str, Optional[str], Optional[str]]]
 
@@ -26,7 +29,11 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _range(body: Mapping[str, Any], name: str, low: float, high: Optional[float], integer: bool) -> Problem:
+def range_problem(
+    body: Mapping[str, Any], name: str, low: float, high: Optional[float], integer: bool
+) -> Problem:
+    """``body[name]`` out of ``[low, high]`` (``high`` None: no maximum), or not a number
+    (an integer if ``integer``), in the OpenAI APIs' words."""
     value = body.get(name)
     if value is None:
         return None
@@ -90,7 +97,7 @@ def openai_problem(body: Mapping[str, Any]) -> Problem:
         ("max_completion_tokens", 1, None, True), ("n", 1, 128, True),
         ("presence_penalty", -2, 2, False), ("frequency_penalty", -2, 2, False),
     ):
-        problem = _range(body, name, low, high, integer)
+        problem = range_problem(body, name, low, high, integer)
         if problem is not None:
             return problem
     choice = body.get("tool_choice")
