@@ -408,6 +408,71 @@ def test_lease_is_renewed_while_held(db: Path) -> None:
         b.close()
 
 
+def test_lease_stays_renewed_while_another_connection_takes_the_write_lock_in_bursts(
+    db: Path,
+) -> None:
+    """A lease held by this process stays renewed while another connection takes
+    SQLite's write lock in bursts (shorter than ``lease_ttl`` minus the heartbeat's
+    interval) and four threads of this process keep writing through the store: the
+    renewal queues behind the store's lock with the writers and gets its turn once
+    the burst ends. (Renewal is a write: during a burst nobody can renew.)"""
+    ttl, burst, pause, writers = 1.5, 0.6, 0.1, 4
+    store = SQLiteStore(db, lease_ttl=ttl)
+    other = sqlite3.connect(str(db), isolation_level=None, timeout=JOIN, check_same_thread=False)
+    look = raw(db)
+    stop, written, bursts = threading.Event(), [0] * writers, [0]
+    errors: List[BaseException] = []
+
+    def write(index: int) -> None:
+        try:
+            while not stop.is_set():
+                store.create(record(f"w{index}-{written[index]}"))
+                written[index] += 1
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def take_the_write_lock_in_bursts() -> None:
+        try:
+            while not stop.is_set():
+                other.execute("BEGIN IMMEDIATE")
+                time.sleep(burst)
+                other.execute("COMMIT")
+                bursts[0] += 1
+                seen, began = other.execute("PRAGMA data_version").fetchone()[0], time.monotonic()
+                while other.execute("PRAGMA data_version").fetchone()[0] == seen:
+                    if time.monotonic() - began > 2 * ttl:  # pragma: no cover
+                        raise AssertionError("this process wrote nothing between two bursts")
+                    time.sleep(0.001)
+                time.sleep(pause)  # this process has written: the lock is free a moment
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    try:
+        store.create(record("s"))
+        with store.turn_lock("s"):
+            threads = [threading.Thread(target=take_the_write_lock_in_bursts)]
+            threads += [threading.Thread(target=write, args=(i,)) for i in range(writers)]
+            for t in threads:
+                t.start()
+            margins = []
+            began = time.monotonic()
+            while time.monotonic() - began < 3.0:  # twice the TTL: four or five bursts
+                (expires_at,) = look.execute("SELECT expires_at FROM leases").fetchone()
+                margins.append(expires_at - time.time())
+                time.sleep(0.02)
+            stop.set()
+            for t in threads:
+                t.join(JOIN)
+            assert not any(t.is_alive() for t in threads) and errors == []
+        assert bursts[0] >= 3 and all(n > 0 for n in written), (bursts, written)
+        assert min(margins) > 0, f"the lease lapsed: {min(margins):+.2f} s"
+    finally:
+        stop.set()
+        look.close()
+        other.close()
+        store.close()
+
+
 def test_crashed_holders_lease_expires(store: SQLiteStore, db: Path) -> None:
     store.create(record("s"))
     with raw(db) as conn:  # what a SIGKILLed process leaves behind
