@@ -56,7 +56,14 @@ class SQLiteStore:
     :meth:`turn_lock` takes a per-session lease row, renewed by a heartbeat thread
     every ``lease_ttl / 3`` seconds while held, so two processes never run turns of
     one session at the same time, and a crashed holder's lease expires after
-    ``lease_ttl`` seconds.
+    ``lease_ttl`` seconds. Renewals share the connection and ``self._lock``: a
+    renewal is a write, so while another connection holds SQLite's write lock no
+    connection can renew, and a connection of its own would only race this store's
+    writers in SQLite's busy wait, no fairer than the lock (measured: no better). A
+    renewal waits ``lease_ttl / 3``, another connection's hold of the write lock and
+    the statements ahead of it on ``self._lock``; a hold over about
+    ``2 * lease_ttl / 3`` lets the lease lapse, and fencing then refuses the stale
+    holder's commit. Figures in docs/reliability.md.
 
     Args:
         path: the database file (created if missing, with its directory).
