@@ -25,7 +25,7 @@ from .redact import redact, scrub
 from .wirejson import loads
 
 if TYPE_CHECKING:
-    import requests
+    import urllib3
 
 __all__ = ["error_excerpt", "strip_query", "translate"]
 
@@ -121,14 +121,14 @@ def _is_urllib3_error(exc: BaseException) -> bool:
     return type(exc).__module__.startswith(("urllib3", "http.client"))
 
 
-def error_excerpt(response: requests.Response, secrets: Sequence[str] = ()) -> str:
+def error_excerpt(response: urllib3.HTTPResponse, secrets: Sequence[str] = ()) -> str:
     """The error message of an error reply (OpenAI/Anthropic/GitHub shapes), else its
     text, without ``secrets`` (the values the request carried); at most the first
     64 KiB of the body are read. Never raises for the body's sake: the status is what
     matters."""
     try:
-        body = response.raw.read(_EXCERPT_READ, decode_content=True) or b""
-        text = body.decode(response.encoding or "utf-8", errors="replace")
+        body = response.read(_EXCERPT_READ, decode_content=True) or b""
+        text = body.decode(_charset(response.headers.get("content-type", "")), errors="replace")
     except Exception:  # an undecodable or broken body must not hide the status
         return ""
     # A gateway may echo the request, credentials included: scrubbed before the cut,
@@ -141,6 +141,20 @@ def error_excerpt(response: requests.Response, secrets: Sequence[str] = ()) -> s
     error = parsed.get("error", parsed) if isinstance(parsed, dict) else None
     message = error.get("message") if isinstance(error, dict) else error
     return redact((message if isinstance(message, str) else text)[:500])
+
+
+def _charset(content_type: str) -> str:
+    """The charset a Content-Type names, if Python knows it; else UTF-8."""
+    import codecs
+
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.strip().partition("=")
+        if name.lower() == "charset":
+            try:
+                return codecs.lookup(value.strip().strip('"')).name
+            except LookupError:
+                break
+    return "utf-8"
 
 
 def strip_query(url: str) -> str:

@@ -5,8 +5,10 @@ copilot_sdk errors); a successful reply is read through ``response``.
 Thread-safe: a :class:`Transport` is shared by every thread of a client. Each
 request is prepared here (``requests.PreparedRequest``: settings fixed per client
 are resolved once, not merged again on every call) and sent straight through the
-mounted adapter, which is safe for concurrent use; no cookies are kept, proxies are
-resolved once per host. The proxy and URL caches are guarded by ``self._lock``.
+adapter (``CancellableAdapter.open``: the host's pool, looked up once, and urllib3's
+reply read as it is, without a ``requests.Response`` built around it), which is safe
+for concurrent use; no cookies are kept, proxies are resolved once per host. The
+proxy and URL caches are guarded by ``self._lock``.
 
 Abort: a request made with a :class:`CancelToken` registers "shut this socket" on
 the token for the connection it uses (see ``sockets``), from the moment urllib3
@@ -31,7 +33,7 @@ from .checks import number
 from .errormap import error_excerpt, strip_query, translate
 from .headers import parse_retry_after
 from .redact import secret_values
-from .response import HTTPResponse
+from .response import HTTPResponse, close_reply
 
 if TYPE_CHECKING:
     import requests
@@ -109,6 +111,9 @@ class Transport:
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         self._adapter = adapter  # requests go straight to it (see _prepare)
+        import urllib3
+
+        self._timeout = urllib3.Timeout(connect=timeouts.connect, read=timeouts.read)
         self._env_proxies = getproxies()
         self._lock = threading.Lock()
         self._proxy_cache: dict[Tuple[str, str], dict[str, str]] = {}  # guarded by self._lock
@@ -227,12 +232,9 @@ class Transport:
             with translate(url, cancel):
                 # Never followed: redirects would carry api-key/x-api-key and
                 # custom headers to another host, past check_url.
-                response = self._adapter.send(
+                response = self._adapter.open(
                     self._prepare(method, url, headers, json_body, data, params),
-                    stream=True,
-                    timeout=(self.timeouts.connect, self.timeouts.read),
-                    verify=self._verify,
-                    proxies=self._proxies_for(url),
+                    self._timeout, self._verify, self._proxies_for(url),
                 )
         except BaseException:
             _release(removers)
@@ -240,32 +242,33 @@ class Transport:
         finally:
             conn: Optional[HTTPConnection] = local.conn
             local.token, local.removers, local.conn = None, [], None
-        logger.debug("%s %s -> %d", method, strip_query(url), response.status_code)
-        if 300 <= response.status_code < 400:
+        status: int = response.status
+        logger.debug("%s %s -> %d", method, strip_query(url), status)
+        if 300 <= status < 400:
             location = response.headers.get("location", "?")
-            response.close()
+            close_reply(response)
             _release(removers)
             raise status_error(
-                response.status_code,
-                f"{what + ': ' if what else ''}{response.status_code} redirect from {method} "
+                status,
+                f"{what + ': ' if what else ''}{status} redirect from {method} "
                 f"{strip_query(url)} to {strip_query(location)} not followed (credentials "
                 "would go along); use the final URL as base_url",
                 url=strip_query(url),
             )
-        if response.status_code >= 400 or response.status_code < 200:
+        if status >= 400 or status < 200:
             try:
                 with translate(url, cancel):
                     excerpt = error_excerpt(response, secret_values(headers or {}))
             finally:
-                response.close()
+                close_reply(response)
                 _release(removers)
             prefix = f"{what}: " if what else ""
             reason = response.reason or ""
-            message = f"{prefix}{response.status_code} {reason} from {method} {strip_query(url)}"
+            message = f"{prefix}{status} {reason} from {method} {strip_query(url)}"
             if excerpt:
                 message += f": {excerpt}"
             raise status_error(
-                response.status_code,
+                status,
                 message,
                 url=strip_query(url),
                 request_id=response.headers.get("x-request-id")
@@ -276,6 +279,7 @@ class Transport:
             )
         return HTTPResponse(
             response,
+            url,
             lambda: _release(removers),
             conn=conn,
             idle_timeout=self.timeouts.stream_idle if stream else None,

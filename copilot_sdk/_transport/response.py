@@ -14,10 +14,10 @@ from .redact import scrub, secret_values
 from .wirejson import loads
 
 if TYPE_CHECKING:
-    import requests
+    import urllib3
     from urllib3.connection import HTTPConnection
 
-__all__ = ["MAX_BODY_SIZE", "HTTPResponse"]
+__all__ = ["MAX_BODY_SIZE", "HTTPResponse", "close_reply"]
 
 #: The largest non-streamed body read, in bytes once decompressed (a small gzip
 #: body may inflate a thousandfold).
@@ -32,7 +32,8 @@ class HTTPResponse:
 
     def __init__(
         self,
-        response: requests.Response,
+        response: urllib3.HTTPResponse,
+        url: str,
         release: Callable[[], None],
         conn: Optional[HTTPConnection] = None,
         idle_timeout: Optional[float] = None,
@@ -45,9 +46,9 @@ class HTTPResponse:
         self._release = release
         self._conn = conn
         self._idle_timeout = idle_timeout
-        self.status_code = response.status_code
+        self.status_code = response.status
         self.headers: Mapping[str, str] = response.headers
-        self.url = response.url
+        self.url = url
 
     def json(self) -> Any:
         """The body as JSON.
@@ -67,7 +68,7 @@ class HTTPResponse:
 
     def _check_not_cut(self) -> None:
         """An empty body is only a whole reply if the reply said how long it is."""
-        raw = self._response.raw
+        raw = self._response
         if "content-length" not in self.headers and not raw.chunked and self.status_code not in (204, 205):
             url = strip_query(self.url)
             raise APIConnectionError(
@@ -84,7 +85,7 @@ class HTTPResponse:
     def iter_bytes(self) -> Iterator[bytes]:
         """The body as it arrives, chunk by chunk, to its real end (so the connection
         goes back to the pool). Errors become APIConnectionError/APITimeoutError."""
-        raw = self._response.raw
+        raw = self._response
         empty = True
         try:
             if raw.chunked and raw.supports_chunked_reads():
@@ -139,7 +140,7 @@ class HTTPResponse:
         parts: List[bytes] = []
         size = 0
         with translate(self.url, self._cancel):
-            for piece in self._response.raw.stream(65536, decode_content=True):
+            for piece in self._response.stream(65536, decode_content=True):
                 size += len(piece)
                 if size > MAX_BODY_SIZE:
                     url = strip_query(self.url)
@@ -151,7 +152,14 @@ class HTTPResponse:
 
     def close(self) -> None:
         try:
-            self._response.close()
+            close_reply(self._response)
         finally:
             self._release()
+
+
+def close_reply(response: urllib3.HTTPResponse) -> None:
+    """Done with a reply: its connection goes back to the pool (closed first unless
+    the body was read to its end), as ``requests.Response.close`` does."""
+    response.close()
+    response.release_conn()
 

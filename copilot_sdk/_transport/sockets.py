@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from typing import Any, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import requests.adapters
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -101,11 +101,118 @@ _POOL_CLASSES = {"http": _HTTPPool, "https": _HTTPSPool}
 
 class CancellableAdapter(requests.adapters.HTTPAdapter):
     """Pools sized to the client's workers; no urllib3 retries (tenacity is the one
-    retry layer); connections that can be shut from another thread."""
+    retry layer); connections that can be shut from another thread.
+
+    :meth:`open` is ``HTTPAdapter.send`` without ``build_response``: the transport
+    reads urllib3's response itself, so no ``requests.Response`` (with its header
+    dict and a cookie jar the transport never uses) is built per reply, and the
+    pool of a host is looked up (and its TLS settings applied) once, not per request.
+
+    Thread-safe: the pool cache is a dict whose entries are set whole (a racing
+    second lookup stores an equal pool); urllib3's pools and pool manager guard
+    themselves.
+    """
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
+        self._pools: Dict[Tuple[str, str, Any], Any] = {}
+
+    def open(self, request: Any, timeout: Any, verify: Any, proxies: Dict[str, str]) -> Any:
+        """Send ``request`` (prepared) and return urllib3's response, body unread;
+        errors are raised as ``HTTPAdapter.send`` raises them."""
+        from requests.exceptions import ConnectionError as RequestsConnectionError
+        from urllib3.exceptions import ClosedPoolError
+
+        for attempt in (1, 2):
+            pool = self._pool(request, verify, proxies)
+            try:
+                return self._urlopen(pool, request, timeout, proxies)
+            except RequestsConnectionError as exc:
+                # The pool manager closed this host's pool to make room for another's:
+                # look it up again (once), as HTTPAdapter.send would have.
+                if attempt == 1 and exc.args and isinstance(exc.args[0], ClosedPoolError):
+                    self._pools.pop(self._pool_key(request, proxies), None)
+                    continue
+                raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _pool_key(request: Any, proxies: Dict[str, str]) -> Tuple[str, str, Any]:
+        scheme, _, rest = request.url.partition("://")
+        return scheme, rest.split("/", 1)[0], proxies.get(scheme)
+
+    def _pool(self, request: Any, verify: Any, proxies: Dict[str, str]) -> Any:
+        key = self._pool_key(request, proxies)
+        pool = self._pools.get(key)
+        if pool is None:
+            from requests.exceptions import InvalidURL
+            from urllib3.exceptions import LocationValueError
+
+            try:
+                pool = self.get_connection_with_tls_context(request, verify, proxies=proxies)
+            except LocationValueError as exc:
+                raise InvalidURL(exc, request=request) from exc
+            self.cert_verify(pool, request.url, verify, None)  # type: ignore[no-untyped-call]
+            self._pools[key] = pool
+        return pool
+
+    def _urlopen(self, pool: Any, request: Any, timeout: Any, proxies: Dict[str, str]) -> Any:
+        """``conn.urlopen`` and its error mapping, as in ``HTTPAdapter.send``."""
+        from requests import exceptions as rex
+        from urllib3.exceptions import (
+            ClosedPoolError,
+            ConnectTimeoutError,
+            HTTPError,
+            InvalidHeader,
+            MaxRetryError,
+            NewConnectionError,
+            ProtocolError,
+            ReadTimeoutError,
+            ResponseError,
+        )
+        from urllib3.exceptions import ProxyError as Urllib3ProxyError
+        from urllib3.exceptions import SSLError as Urllib3SSLError
+
+        try:
+            return pool.urlopen(
+                method=request.method,
+                url=self.request_url(request, proxies),
+                body=request.body,
+                headers=request.headers,
+                redirect=False,
+                assert_same_host=False,
+                preload_content=False,
+                decode_content=False,
+                retries=self.max_retries,
+                timeout=timeout,
+                chunked=not (request.body is None or "Content-Length" in request.headers),
+            )
+        except (ProtocolError, OSError) as err:
+            raise rex.ConnectionError(err, request=request) from err
+        except MaxRetryError as exc:
+            reason = exc.reason
+            if isinstance(reason, ConnectTimeoutError) and not isinstance(reason, NewConnectionError):
+                raise rex.ConnectTimeout(exc, request=request) from exc
+            if isinstance(reason, ResponseError):
+                raise rex.RetryError(exc, request=request) from exc
+            if isinstance(reason, Urllib3ProxyError):
+                raise rex.ProxyError(exc, request=request) from exc
+            if isinstance(reason, Urllib3SSLError):
+                raise rex.SSLError(exc, request=request) from exc
+            raise rex.ConnectionError(exc, request=request) from exc
+        except ClosedPoolError as exc:
+            raise rex.ConnectionError(exc, request=request) from exc
+        except Urllib3ProxyError as exc:
+            raise rex.ProxyError(exc) from exc
+        except (Urllib3SSLError, HTTPError) as exc:
+            if isinstance(exc, Urllib3SSLError):
+                raise rex.SSLError(exc, request=request) from exc
+            if isinstance(exc, ReadTimeoutError):
+                raise rex.ReadTimeout(exc, request=request) from exc
+            if isinstance(exc, InvalidHeader):
+                raise rex.InvalidHeader(exc, request=request) from exc
+            raise
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
