@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import socket
@@ -353,3 +354,23 @@ def test_a_tls_failure_says_so(
     session = make_client(provider=provider, max_retries=0).create_session(model="gpt-5")
     with pytest.raises(APIConnectionError, match="TLS"):
         session.send("hello")
+
+
+def test_a_host_whose_pool_was_dropped_for_others_is_reached_again(
+    make_client: Callable[..., CopilotClient],
+) -> None:
+    # urllib3's pool manager keeps 8 hosts' pools and drops the least recent one for a
+    # ninth; the transport keeps its own table of hosts' pools, which must stay usable.
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(MockModelServer()) for _ in range(10)]
+        client = make_client(max_retries=0)
+        sessions = [
+            client.create_session(model="gpt-5", provider=ProviderConfig(
+                type="openai", base_url=srv.openai_base_url, api_key="k"))
+            for srv in servers
+        ]
+        for i, session in enumerate(sessions):
+            assert f"last_user='first {i}'" in session.send(f"first {i}").data.content
+        for i, session in enumerate(sessions):
+            assert f"last_user='again {i}'" in session.send(f"again {i}").data.content
+        assert all(len(srv.requests) == 2 for srv in servers)

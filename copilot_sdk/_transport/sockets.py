@@ -97,6 +97,10 @@ class _HTTPSPool(_CancellablePoolMixin, HTTPSConnectionPool):
 
 
 _POOL_CLASSES = {"http": _HTTPPool, "https": _HTTPSPool}
+#: Hosts whose pools the adapter keeps at hand. urllib3's pool manager keeps its 8 most
+#: recent and drops (without closing) the others; a pool dropped by both is closed
+#: when collected.
+_MAX_POOLS = 64
 
 
 class CancellableAdapter(requests.adapters.HTTPAdapter):
@@ -109,8 +113,8 @@ class CancellableAdapter(requests.adapters.HTTPAdapter):
     pool of a host is looked up (and its TLS settings applied) once, not per request.
 
     Thread-safe: the pool cache is a dict whose entries are set whole (a racing
-    second lookup stores an equal pool); urllib3's pools and pool manager guard
-    themselves.
+    second lookup stores the same pool, which the pool manager hands out under its
+    lock); urllib3's pools and pool manager guard themselves.
     """
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -121,21 +125,7 @@ class CancellableAdapter(requests.adapters.HTTPAdapter):
     def open(self, request: Any, timeout: Any, verify: Any, proxies: Dict[str, str]) -> Any:
         """Send ``request`` (prepared) and return urllib3's response, body unread;
         errors are raised as ``HTTPAdapter.send`` raises them."""
-        from requests.exceptions import ConnectionError as RequestsConnectionError
-        from urllib3.exceptions import ClosedPoolError
-
-        for attempt in (1, 2):
-            pool = self._pool(request, verify, proxies)
-            try:
-                return self._urlopen(pool, request, timeout, proxies)
-            except RequestsConnectionError as exc:
-                # The pool manager closed this host's pool to make room for another's:
-                # look it up again (once), as HTTPAdapter.send would have.
-                if attempt == 1 and exc.args and isinstance(exc.args[0], ClosedPoolError):
-                    self._pools.pop(self._pool_key(request, proxies), None)
-                    continue
-                raise
-        raise AssertionError("unreachable")
+        return self._urlopen(self._pool(request, verify, proxies), request, timeout, proxies)
 
     @staticmethod
     def _pool_key(request: Any, proxies: Dict[str, str]) -> Tuple[str, str, Any]:
@@ -154,6 +144,8 @@ class CancellableAdapter(requests.adapters.HTTPAdapter):
             except LocationValueError as exc:
                 raise InvalidURL(exc, request=request) from exc
             self.cert_verify(pool, request.url, verify, None)  # type: ignore[no-untyped-call]
+            if len(self._pools) >= _MAX_POOLS:  # a client of many hosts: start again
+                self._pools.clear()
             self._pools[key] = pool
         return pool
 
