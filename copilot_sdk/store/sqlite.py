@@ -14,6 +14,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -53,17 +54,15 @@ class SQLiteStore:
     on it run under ``self._lock``, which also guards ``self._held`` (the turn
     leases this store holds) and ``self._closed``. No lock is held while sleeping.
     Process-safe: writes use ``BEGIN IMMEDIATE`` with a busy timeout, and
-    :meth:`turn_lock` takes a per-session lease row, renewed by a heartbeat thread
-    every ``lease_ttl / 3`` seconds while held, so two processes never run turns of
-    one session at the same time, and a crashed holder's lease expires after
-    ``lease_ttl`` seconds. Renewals share the connection and ``self._lock``: a
-    renewal is a write, so while another connection holds SQLite's write lock no
-    connection can renew, and a connection of its own would only race this store's
-    writers in SQLite's busy wait, no fairer than the lock (measured: no better). A
-    renewal waits ``lease_ttl / 3``, another connection's hold of the write lock and
-    the statements ahead of it on ``self._lock``; a hold over about
-    ``2 * lease_ttl / 3`` lets the lease lapse, and fencing then refuses the stale
-    holder's commit. Figures in docs/reliability.md.
+    :meth:`turn_lock` takes a per-session lease row, so two processes never run turns
+    of one session at the same time, and a crashed holder's lease expires after
+    ``lease_ttl`` seconds. Held leases are renewed every ``lease_ttl / 3`` seconds by
+    a heartbeat thread, and by any write of this store once a renewal is due (so busy
+    writers winning ``self._lock`` over the heartbeat cannot starve it). Renewals use
+    the one connection: a renewal is a write, so while another connection holds
+    SQLite's write lock nobody can renew, and a hold over about ``2 * lease_ttl / 3``
+    lets the lease lapse; fencing then refuses the stale holder's commit
+    (docs/reliability.md has the figures).
 
     Args:
         path: the database file (created if missing, with its directory).
@@ -86,11 +85,8 @@ class SQLiteStore:
         lease_wait: float = 600.0,
         busy_timeout: float = 30.0,
     ) -> None:
-        for name, value in (
-            ("lease_ttl", lease_ttl),
-            ("lease_wait", lease_wait),
-            ("busy_timeout", busy_timeout),
-        ):
+        numbers = {"lease_ttl": lease_ttl, "lease_wait": lease_wait, "busy_timeout": busy_timeout}
+        for name, value in numbers.items():
             check_number(name, value)
         self._path = Path(os.fspath(path)).expanduser().absolute()
         self._lease_ttl = float(lease_ttl)
@@ -103,6 +99,7 @@ class SQLiteStore:
         # turn's that took it (its thread), so a stale turn never commits with another's.
         self._held: Dict[Tuple[str, int], str] = {}
         self._heartbeat: Optional[_lease.Heartbeat] = None  # guarded by self._lock
+        self._renewed_at = 0.0  # guarded by self._lock: time.monotonic() of the last renewal
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self._path)!r})"
@@ -130,14 +127,16 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 raise StoreError(f"session store {self._path}: {what} failed: {exc}") from exc
 
-    @staticmethod
     @contextlib.contextmanager
-    def _transaction(conn: sqlite3.Connection, mode: str = "IMMEDIATE") -> Iterator[None]:
+    def _transaction(self, conn: sqlite3.Connection, mode: str = "IMMEDIATE") -> Iterator[None]:
         """One transaction: ``BEGIN IMMEDIATE`` (writes) or ``BEGIN`` (a read snapshot);
-        rolled back on any exception, the COMMIT's own included."""
+        rolled back on any exception, the COMMIT's own included. A write also renews
+        the leases that are due (under ``self._lock``, which the caller holds)."""
         conn.execute("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
         try:
             yield
+            if mode == "IMMEDIATE" and self._held:
+                self._renew_due_locked(conn)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -360,19 +359,25 @@ class SQLiteStore:
             except sqlite3.Error as exc:  # it expires anyway; never mask the turn's outcome
                 logger.warning("session %r: releasing the turn lease failed: %s", session_id, exc)
 
+    def _renew_due_locked(self, conn: sqlite3.Connection) -> None:
+        """In a write: renew the held leases if the last renewal is a heartbeat
+        interval old (one UPDATE per lease, in the write's transaction)."""
+        if time.monotonic() - self._renewed_at >= self._lease_ttl / 3:
+            self._renew_locked(conn)
+
     def _renew_all(self) -> None:
         with self._lock:
-            if self._closed:
-                return
-            for (session_id, _thread), owner in list(self._held.items()):
-                try:
-                    if not _lease.renew(self._conn, session_id, owner, self._lease_ttl):
-                        logger.debug(
-                            "session %r: turn lease no longer held (deleted or taken over)",
-                            session_id,
-                        )
-                except sqlite3.Error as exc:
-                    logger.warning("session %r: renewing the turn lease failed: %s", session_id, exc)
+            if not self._closed:
+                self._renew_locked(self._conn)
+
+    def _renew_locked(self, conn: sqlite3.Connection) -> None:
+        self._renewed_at = time.monotonic()
+        for (session_id, _thread), owner in list(self._held.items()):
+            try:
+                if not _lease.renew(conn, session_id, owner, self._lease_ttl):
+                    logger.debug("session %r: turn lease no longer held (deleted or taken over)", session_id)
+            except sqlite3.Error as exc:
+                logger.warning("session %r: renewing the turn lease failed: %s", session_id, exc)
 
     def close(self) -> None:
         """Stop the lease heartbeat and close the connection. Idempotent; later calls
