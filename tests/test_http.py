@@ -374,3 +374,18 @@ def test_a_host_whose_pool_was_dropped_for_others_is_reached_again(
         for i, session in enumerate(sessions):
             assert f"last_user='again {i}'" in session.send(f"again {i}").data.content
         assert all(len(srv.requests) == 2 for srv in servers)
+
+
+def test_a_header_given_in_another_case_replaces_the_clients_own(
+    make_client: Callable[..., CopilotClient], server: MockModelServer
+) -> None:
+    provider = ProviderConfig(
+        type="openai", base_url=server.openai_base_url, api_key="k",
+        headers={"user-agent": "mine/1.0", "accept-encoding": "identity"},
+    )
+    make_client(provider=provider).create_session(model="gpt-5").send("hi")
+    (request,) = server.requests
+    names = [name.lower() for name in request.headers]
+    assert names.count("user-agent") == 1 and names.count("accept-encoding") == 1
+    assert request.get_header("User-Agent") == "mine/1.0"
+    assert request.get_header("Accept-Encoding") == "identity"

@@ -165,10 +165,9 @@ class Transport:
                     self._prepared_urls[url] = str(prepared.url)
             else:
                 prepared.url = cached
-        merged = requests.structures.CaseInsensitiveDict(self._session.headers)
-        if headers:
-            merged.update(headers)
-        prepared.prepare_headers(merged)
+        # The call's headers after the client's: prepare_headers keeps the last of
+        # two names that differ in case only, as a CaseInsensitiveDict update would.
+        prepared.prepare_headers({**self._session.headers, **headers} if headers else self._session.headers)
         prepared.prepare_body(data, None, json_body)
         return prepared
 
