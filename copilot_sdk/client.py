@@ -40,8 +40,11 @@ if TYPE_CHECKING:  # the engine, HTTP and the providers load with the client tha
 
 if sys.version_info >= (3, 11):
     from typing import Unpack
-elif TYPE_CHECKING:  # annotations only (they are strings): nothing needed at run time
-    from typing_extensions import Unpack
+else:  # annotations only (strings); typing.get_type_hints needs it where it is installed
+    try:
+        from typing_extensions import Unpack
+    except ImportError:  # pragma: no cover - not a dependency on 3.10
+        pass
 
 logger = logging.getLogger("copilot_sdk.client")
 
