@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import socket
 import threading
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple, cast
 
 import requests.adapters
+import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -107,10 +108,11 @@ class CancellableAdapter(requests.adapters.HTTPAdapter):
     """Pools sized to the client's workers; no urllib3 retries (tenacity is the one
     retry layer); connections that can be shut from another thread.
 
-    :meth:`open` is ``HTTPAdapter.send`` without ``build_response``: the transport
-    reads urllib3's response itself, so no ``requests.Response`` (with its header
-    dict and a cookie jar the transport never uses) is built per reply, and the
-    pool of a host is looked up (and its TLS settings applied) once, not per request.
+    Two of ``HTTPAdapter``'s subclassing hooks are overridden: ``build_response``
+    hands back urllib3's reply as it is (the transport reads it itself, so no
+    ``requests.Response``, with its header dict and a cookie jar the transport never
+    uses, is built per reply; :meth:`open` is ``send`` typed for that), and
+    ``get_connection_with_tls_context`` looks a host's pool up once, not per request.
 
     Thread-safe: the pool cache is a dict whose entries are set whole (a racing
     second lookup stores the same pool, which the pool manager hands out under its
@@ -120,96 +122,32 @@ class CancellableAdapter(requests.adapters.HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
-        self._pools: Dict[Tuple[str, str, Any], Any] = {}
+        self._pools: Dict[Tuple[str, str, Any, Any], Any] = {}
 
-    def open(self, request: Any, timeout: Any, verify: Any, proxies: Dict[str, str]) -> Any:
-        """Send ``request`` (prepared) and return urllib3's response, body unread;
-        errors are raised as ``HTTPAdapter.send`` raises them."""
-        return self._urlopen(self._pool(request, verify, proxies), request, timeout, proxies)
+    def open(self, request: Any, timeout: Any, verify: Any, proxies: Dict[str, str]) -> urllib3.HTTPResponse:
+        """``send`` ``request`` (prepared); urllib3's response, its body unread."""
+        reply = self.send(request, stream=True, timeout=timeout, verify=verify, proxies=proxies)
+        return cast(urllib3.HTTPResponse, reply)
 
-    @staticmethod
-    def _pool_key(request: Any, proxies: Dict[str, str]) -> Tuple[str, str, Any]:
+    def build_response(self, req: Any, resp: Any) -> Any:
+        """urllib3's reply itself (see the class docstring)."""
+        return resp
+
+    def get_connection_with_tls_context(
+        self, request: Any, verify: Any, proxies: Optional[Mapping[str, str]] = None, cert: Any = None
+    ) -> Any:
         scheme, _, rest = request.url.partition("://")
-        return scheme, rest.split("/", 1)[0], proxies.get(scheme)
-
-    def _pool(self, request: Any, verify: Any, proxies: Dict[str, str]) -> Any:
-        key = self._pool_key(request, proxies)
+        key = (scheme, rest.split("/", 1)[0], (proxies or {}).get(scheme), (verify, cert))
         pool = self._pools.get(key)
         if pool is None:
-            from requests.exceptions import InvalidURL
-            from urllib3.exceptions import LocationValueError
-
-            try:
-                pool = self.get_connection_with_tls_context(request, verify, proxies=proxies)
-            except LocationValueError as exc:
-                raise InvalidURL(exc, request=request) from exc
-            self.cert_verify(pool, request.url, verify, None)  # type: ignore[no-untyped-call]
+            pool = super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
             if len(self._pools) >= _MAX_POOLS:  # a client of many hosts: start again
                 self._pools.clear()
             self._pools[key] = pool
         return pool
-
-    def _urlopen(self, pool: Any, request: Any, timeout: Any, proxies: Dict[str, str]) -> Any:
-        """``conn.urlopen`` and its error mapping, as in ``HTTPAdapter.send``."""
-        from requests import exceptions as rex
-        from urllib3.exceptions import (
-            ClosedPoolError,
-            ConnectTimeoutError,
-            HTTPError,
-            InvalidHeader,
-            MaxRetryError,
-            NewConnectionError,
-            ProtocolError,
-            ReadTimeoutError,
-            ResponseError,
-        )
-        from urllib3.exceptions import ProxyError as Urllib3ProxyError
-        from urllib3.exceptions import SSLError as Urllib3SSLError
-
-        try:
-            return pool.urlopen(
-                method=request.method,
-                url=self.request_url(request, proxies),
-                body=request.body,
-                headers=request.headers,
-                redirect=False,
-                assert_same_host=False,
-                preload_content=False,
-                decode_content=False,
-                retries=self.max_retries,
-                timeout=timeout,
-                chunked=not (request.body is None or "Content-Length" in request.headers),
-            )
-        except (ProtocolError, OSError) as err:
-            raise rex.ConnectionError(err, request=request) from err
-        except MaxRetryError as exc:
-            reason = exc.reason
-            if isinstance(reason, ConnectTimeoutError) and not isinstance(reason, NewConnectionError):
-                raise rex.ConnectTimeout(exc, request=request) from exc
-            if isinstance(reason, ResponseError):
-                raise rex.RetryError(exc, request=request) from exc
-            if isinstance(reason, Urllib3ProxyError):
-                raise rex.ProxyError(exc, request=request) from exc
-            if isinstance(reason, Urllib3SSLError):
-                raise rex.SSLError(exc, request=request) from exc
-            raise rex.ConnectionError(exc, request=request) from exc
-        except ClosedPoolError as exc:
-            raise rex.ConnectionError(exc, request=request) from exc
-        except Urllib3ProxyError as exc:
-            raise rex.ProxyError(exc) from exc
-        except (Urllib3SSLError, HTTPError) as exc:
-            if isinstance(exc, Urllib3SSLError):
-                raise rex.SSLError(exc, request=request) from exc
-            if isinstance(exc, ReadTimeoutError):
-                raise rex.ReadTimeout(exc, request=request) from exc
-            if isinstance(exc, InvalidHeader):
-                raise rex.InvalidHeader(exc, request=request) from exc
-            raise
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if hasattr(manager, "pool_classes_by_scheme"):
             manager.pool_classes_by_scheme = _POOL_CLASSES
         return manager
-
-
