@@ -127,8 +127,10 @@ def error_excerpt(response: urllib3.HTTPResponse, secrets: Sequence[str] = ()) -
     64 KiB of the body are read. Never raises for the body's sake: the status is what
     matters."""
     try:
+        from requests.utils import get_encoding_from_headers
+
         body = response.read(_EXCERPT_READ, decode_content=True) or b""
-        text = body.decode(_charset(response.headers.get("content-type", "")), errors="replace")
+        text = body.decode(get_encoding_from_headers(response.headers) or "utf-8", errors="replace")
     except Exception:  # an undecodable or broken body must not hide the status
         return ""
     # A gateway may echo the request, credentials included: scrubbed before the cut,
@@ -141,20 +143,6 @@ def error_excerpt(response: urllib3.HTTPResponse, secrets: Sequence[str] = ()) -
     error = parsed.get("error", parsed) if isinstance(parsed, dict) else None
     message = error.get("message") if isinstance(error, dict) else error
     return redact((message if isinstance(message, str) else text)[:500])
-
-
-def _charset(content_type: str) -> str:
-    """The charset a Content-Type names, if Python knows it; else UTF-8."""
-    import codecs
-
-    for param in content_type.split(";")[1:]:
-        name, _, value = param.strip().partition("=")
-        if name.lower() == "charset":
-            try:
-                return codecs.lookup(value.strip().strip('"')).name
-            except LookupError:
-                break
-    return "utf-8"
 
 
 def strip_query(url: str) -> str:
