@@ -308,8 +308,7 @@ class CopilotClient(ClientInfo, ClientProviders):
         config = new_config(config, options)
         self._ensure_started()
         assert config.session_id is not None
-        provider = self._provider_for(config.provider or self._default_provider,
-                                      config.github_token or self._github_token)
+        provider = self._session_provider(config)
         with self._lock:
             self._check_running_locked()
             if config.session_id in self._sessions:
@@ -355,8 +354,7 @@ class CopilotClient(ClientInfo, ClientProviders):
             return session
         record, log = self.store.load(session_id)
         config = resumed_config(record.config, log, session_id, overrides, self._default_provider)
-        provider = self._provider_for(config.provider or self._default_provider,
-                                      config.github_token or self._github_token)
+        provider = self._session_provider(config)
         session = self._new_session(config, provider, log)
         existing = self._register(session)
         if existing is session:
