@@ -30,7 +30,7 @@ from ..events import (
     new_id,
 )
 from ..providers.base import CallContext, Message, ModelRequest, Provider, ToolSpec
-from ..types import ModelInfo, SessionConfig
+from ..types import SessionConfig
 from .history import SUMMARY_PREFIX, UnitView
 from .tokens import (
     ContextLimits,
@@ -81,19 +81,6 @@ class Measure:
         return self.total / self.window.max_prompt_tokens
 
 
-class _ModelsOf:
-    """``list_models`` of a session's current provider (a slotted callable: lighter
-    than a closure, and every session has one)."""
-
-    __slots__ = ("_provider",)
-
-    def __init__(self, provider: Callable[[], Provider]) -> None:
-        self._provider = provider
-
-    def __call__(self) -> List[ModelInfo]:
-        return self._provider().list_models()
-
-
 class Budget:
     """Measures a session's requests against its model's context window.
 
@@ -105,7 +92,7 @@ class Budget:
     __slots__ = ("_limits", "_fixed")
 
     def __init__(self, provider: Callable[[], Provider]) -> None:
-        self._limits = ContextLimits(_ModelsOf(provider))
+        self._limits = ContextLimits(provider)
         self._fixed: Optional[Tuple[SessionConfig, FixedCost]] = None
 
     def fixed(self, config: SessionConfig) -> FixedCost:

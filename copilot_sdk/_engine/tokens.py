@@ -21,13 +21,12 @@ import json
 import logging
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import attrs
 
 from ..errors import CopilotError
-from ..providers.base import Message, ToolSpec
-from ..types import ModelInfo
+from ..providers.base import Message, Provider, ToolSpec
 
 logger = logging.getLogger("copilot_sdk.compaction")
 
@@ -155,11 +154,11 @@ class ContextLimits:
     list is fetched (network I/O) outside it.
     """
 
-    __slots__ = ("_list_models", "_found")
+    __slots__ = ("_provider", "_found")
     _lock = threading.Lock()
 
-    def __init__(self, list_models: Callable[[], List[ModelInfo]]) -> None:
-        self._list_models = list_models
+    def __init__(self, provider: Callable[[], Provider]) -> None:
+        self._provider = provider  # the session's current provider
         self._found: Dict[str, Tuple[Window, float]] = {}  # guarded by ContextLimits._lock
 
     def window(
@@ -184,7 +183,7 @@ class ContextLimits:
 
     def _look_up(self, model: str) -> Window:
         try:
-            models = self._list_models()
+            models = self._provider().list_models()
         except CopilotError as exc:
             logger.debug("no context window for %r from the models list: %s", model, exc)
             return Window(DEFAULT_MAX_PROMPT_TOKENS, False)
