@@ -18,7 +18,7 @@ import attrs
 from ._exchange import Exchange, error_body, pieces, send_fault
 from ._limits import DEFAULT_MAX_PROMPT_TOKENS, openai_prompt_tokens, openai_too_long
 from ._server import Route, path_endswith
-from ._strict import access_problem, openai_problem, shape_reply
+from ._strict import access_problem, openai_problem, shape_reply, text_of
 from ._types import MockFault, MockReply, MockToolCall
 
 __all__ = ["MODELS", "ROUTES", "echo_text"]
@@ -39,19 +39,6 @@ class _ToolCallOut:
     id: str
     name: str
     arguments: str
-
-
-def _text(content: Any) -> str | None:
-    """Return a message content as text: a string, or the text parts joined."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            part["text"]
-            for part in content
-            if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)
-        )
-    return None
 
 
 def _request_model(exchange: Exchange) -> str:
@@ -77,7 +64,7 @@ def echo_text(model: str, messages: Sequence[Any]) -> str:
         no user message; text parts joined with no separator).
     """
     dicts = [m for m in messages if isinstance(m, dict)]
-    users = [_text(m.get("content")) for m in dicts if m.get("role") == "user"]
+    users = [text_of(m.get("content"), ("text",)) for m in dicts if m.get("role") == "user"]
     system = "yes" if any(m.get("role") == "system" for m in dicts) else "no"
     first = users[0] if users else None
     last = users[-1] if users else None

@@ -33,9 +33,9 @@ from typing import Any
 from ._exchange import Exchange, error_body, pieces, send_fault
 from ._limits import responses_prompt_tokens, responses_too_long
 from ._openai import MODELS, echo_text, images_note
-from ._responses_checks import SECRET, input_problem, sign, text_of
+from ._responses_checks import SECRET, TEXT_PARTS, input_problem, sign
 from ._server import Route, path_endswith
-from ._strict import access_problem
+from ._strict import access_problem, text_of
 from ._types import MockFault, MockReply
 
 __all__ = ["ROUTES", "handle_responses"]
@@ -51,7 +51,7 @@ def _echo_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
     for item in items:
         kind = item.get("type", "message")
         if kind == "message":
-            out.append({"role": item.get("role"), "content": text_of(item.get("content"))})
+            out.append({"role": item.get("role"), "content": text_of(item.get("content"), TEXT_PARTS)})
         elif kind == "function_call_output":
             out.append({"role": "tool", "content": item.get("output")})
         elif kind == "function_call":

@@ -11,7 +11,7 @@ import hmac
 import os
 from typing import Any
 
-from ._strict import Problem, range_problem
+from ._strict import Problem, range_problem, text_of
 
 __all__ = ["SECRET", "input_problem", "reasons", "sign", "text_of"]
 
@@ -44,19 +44,8 @@ def reasons(model: str) -> bool:
     return not model.startswith("gpt-4")
 
 
-def text_of(content: Any) -> str | None:
-    """A message's text: the string, or its text parts joined; None if it has none."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            p["text"]
-            for p in content
-            if isinstance(p, dict)
-            and p.get("type") in ("input_text", "output_text")
-            and isinstance(p.get("text"), str)
-        )
-    return None
+#: The part types whose text a Responses message carries.
+TEXT_PARTS = ("input_text", "output_text")
 
 
 def input_problem(body: dict[str, Any], model: str) -> Problem:
@@ -137,7 +126,7 @@ def _message_problem(item: dict[str, Any], i: int) -> Problem:
     if item.get("content") is None:
         return (f"Missing required parameter: 'input[{i}].content'.", f"input[{i}].content",
                 "missing_required_parameter")
-    if text_of(item["content"]) is None:
+    if text_of(item["content"], TEXT_PARTS) is None:
         return (f"Invalid type for 'input[{i}].content': expected one of a string or an array of "
                 "content items.", f"input[{i}].content", "invalid_type")
     return None

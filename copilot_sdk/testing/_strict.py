@@ -7,7 +7,7 @@ found in a request body, or None. The messages follow the real APIs' wording.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Optional, Tuple
 
 import attrs
@@ -223,4 +223,18 @@ def access_problem(
             return 401, "Incorrect API key provided." if wrong else "You didn't provide an API key."
     if settings.known_models_only and model not in known:
         return 404, f"The model `{model}` does not exist or you do not have access to it."
+    return None
+
+
+def text_of(content: Any, kinds: Collection[str]) -> str | None:
+    """A message's text: the string, or the text of its parts whose type is one of
+    ``kinds`` joined; None if it is neither."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            part["text"]
+            for part in content
+            if isinstance(part, dict) and part.get("type") in kinds and isinstance(part.get("text"), str)
+        )
     return None
